@@ -1,0 +1,92 @@
+import type { Article, Label } from '../types.js';
+
+/** Where a page came from. */
+export type PageSource = 'file' | 'url' | 'api' | 'warc';
+
+/** Lifecycle of a page: pending until fetched, then done (article stored) or failed (reason kept). */
+export type PageStatus = 'pending' | 'fetched' | 'done' | 'failed';
+
+/** A page to keep: its raw bytes are stored compressed so it can be reprocessed later. */
+export interface NewPage {
+  /** Absolute URL, or null for a local file with no known URL. */
+  url: string | null;
+  /** File name or other human label (e.g. the path a file was read from). */
+  name?: string | null;
+  source: PageSource;
+  /** The page as fetched or read, undecoded. */
+  raw: Uint8Array;
+  /** Content-Type header when fetched over HTTP. */
+  contentType?: string | null;
+}
+
+export interface PageRecord {
+  id: string;
+  url: string | null;
+  name: string | null;
+  source: PageSource;
+  status: PageStatus;
+  /** Machine-readable failure reason (an ErrorCode such as `too_large`), null unless failed. */
+  errorCode: string | null;
+  errorMessage: string | null;
+  /** Hex sha256 of the raw bytes. */
+  contentSha256: string;
+  contentType: string | null;
+  /** Id of the stored article, null until done. */
+  articleId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An article as stored, with the page it came from. */
+export interface StoredArticle extends Article {
+  id: string;
+  pageId: string;
+  createdAt: string;
+}
+
+export interface ArticleSummary {
+  id: string;
+  pageId: string;
+  url: string | null;
+  title: string | null;
+  siteName: string | null;
+  model: string;
+  blockCount: number;
+  counts: Record<Label, number>;
+  /** Lowest block confidence on the page (where review should look first). */
+  minConfidence: number;
+  createdAt: string;
+}
+
+export interface ArticleFilter {
+  /** Host name of the article's URL (exact). */
+  site?: string;
+  /** Only articles with at least one block of this label. */
+  label?: Label;
+  model?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * The storage interface every door uses. Two backends implement it: SQLite (embedded default)
+ * and PostgreSQL (scale-out). Writes are idempotent: the same raw bytes for the same URL are one
+ * page, and saving an article for a page replaces its previous article and blocks in one
+ * transaction.
+ */
+export interface Store {
+  /** Keep a page's raw bytes; returns the existing page when the same URL/name and bytes are already stored. */
+  putPage(page: NewPage): Promise<{ page: PageRecord; created: boolean }>;
+  getPage(id: string): Promise<PageRecord | null>;
+  /** Raw bytes of a stored page (decompressed), or null if unknown. */
+  getRawPage(id: string): Promise<Uint8Array | null>;
+  /** Store the article and its blocks and mark the page done, in one transaction. */
+  saveArticle(pageId: string, article: Article): Promise<StoredArticle>;
+  /** Mark the page failed with a reason; the raw page stays for a later retry. */
+  saveFailure(pageId: string, failure: { code: string; message: string }): Promise<PageRecord>;
+  /** By article id, page id, or URL (latest article for that URL). */
+  getArticle(idOrUrl: string): Promise<StoredArticle | null>;
+  listArticles(filter?: ArticleFilter): Promise<ArticleSummary[]>;
+  listFailures(limit?: number): Promise<PageRecord[]>;
+  close(): Promise<void>;
+}

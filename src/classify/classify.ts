@@ -1,0 +1,50 @@
+import type { Block } from '../segment/block.js';
+import type { FeatureBag } from '../features/index.js';
+import { LABELS, type Label } from '../types.js';
+import type { Model } from './model.js';
+import { scoreNaiveBayes, softmax, topFeatures } from './naive-bayes.js';
+import { smoothLabels } from './smooth.js';
+
+/** A block's label with everything a reviewer needs to see why. */
+export interface BlockVerdict {
+  label: Label;
+  confidence: number;
+  /** Posterior per label before smoothing. */
+  scores: Record<Label, number>;
+  rawLabel?: Label;
+  smoothedBy?: 'listing' | 'context';
+  topFeatures: string[];
+}
+
+/** Score every block with the model, then let page structure smooth the labels. */
+export function classifyBlocks(blocks: Block[], features: FeatureBag[], model: Model): BlockVerdict[] {
+  const labels = model.nb.classes as Label[];
+  const posteriors = features.map((bag) => softmax(scoreNaiveBayes(model.nb, bag), model.temperature));
+  const smoothed = smoothLabels(
+    blocks.map((block, i) => ({ posterior: posteriors[i], listingKey: block.listingKey, listingSize: block.listingSize })),
+    labels.indexOf('editorial'),
+    model.smoothing,
+  );
+  return smoothed.map((result, i) => {
+    const rawIndex = argmax(posteriors[i]);
+    const label = labels[result.labelIndex];
+    return {
+      label,
+      confidence: round(result.confidence),
+      scores: Object.fromEntries(LABELS.map((name) => [name, round(posteriors[i][labels.indexOf(name)])])) as Record<Label, number>,
+      rawLabel: rawIndex !== result.labelIndex ? labels[rawIndex] : undefined,
+      smoothedBy: result.smoothedBy,
+      topFeatures: topFeatures(model.nb, features[i], result.labelIndex),
+    };
+  });
+}
+
+function argmax(values: number[]): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e4) / 1e4;
+}

@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ModelNotFoundError, ModelVersionMismatchError } from '../errors.js';
+import { FEATURE_VERSION } from '../features/constants.js';
+import { LABELS, type Label } from '../types.js';
+import type { NaiveBayesParameters } from './naive-bayes.js';
+import { DEFAULT_SMOOTHING, type SmoothingOptions } from './smooth.js';
+
+/** Per-class precision, recall and F1, plus the confusion matrix (rows: true, columns: predicted). */
+export interface ModelMetrics {
+  perClass: Record<Label, { precision: number; recall: number; f1: number; support: number }>;
+  macroF1: number;
+  accuracy: number;
+  confusion: number[][];
+  /** How the metrics were obtained, e.g. "5-fold cross-validation by page". */
+  method: string;
+}
+
+/** A trained classifier as stored in `models/`: data only, loaded once per process. */
+export interface Model {
+  /** Stamped on every article; changes whenever the parameters change. */
+  version: string;
+  featureVersion: number;
+  createdAt: string;
+  labels: Label[];
+  nb: NaiveBayesParameters;
+  /** Softmax temperature fitted on held-out pages (confidences then mean what they say). */
+  temperature: number;
+  smoothing: SmoothingOptions;
+  trainedOn: { pages: number; blocks: number; fixtureHash: string };
+  metrics: ModelMetrics | null;
+}
+
+/** `models/` of this package, found from the compiled file (dist/src/classify) or the source. */
+export function defaultModelDir(): string {
+  if (process.env.WINNOW_MODEL_DIR) return resolve(process.env.WINNOW_MODEL_DIR);
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'models');
+    dir = dirname(dir);
+  }
+  return resolve('models');
+}
+
+const CURRENT_FILE = 'current.json';
+
+/** Version string from the feature version and a hash of the parameters. */
+export function modelVersion(nb: NaiveBayesParameters, temperature: number): string {
+  const hash = createHash('sha256').update(JSON.stringify({ nb, temperature })).digest('hex').slice(0, 10);
+  return `nb-f${FEATURE_VERSION}-${hash}`;
+}
+
+const cache = new Map<string, Model>();
+
+/**
+ * Load a model: the one `current.json` in `dir` points to, or a given version. Refuses a model
+ * trained on another feature version (its tokens would mean something else).
+ */
+export function loadModel(dir: string = defaultModelDir(), version?: string): Model {
+  const key = `${dir}\u0000${version ?? ''}`;
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const chosen = version ?? currentVersion(dir);
+  const file = join(dir, `${chosen}.json`);
+  if (!existsSync(file)) throw new ModelNotFoundError(`no model file ${file}; run \`winnow train\``);
+  const model = JSON.parse(readFileSync(file, 'utf8')) as Model;
+  if (model.featureVersion !== FEATURE_VERSION) {
+    throw new ModelVersionMismatchError(
+      `model ${model.version} was trained on feature version ${model.featureVersion}, this code computes ${FEATURE_VERSION}; run \`winnow train\``,
+    );
+  }
+  model.smoothing = { ...DEFAULT_SMOOTHING, ...model.smoothing };
+  cache.set(key, model);
+  return model;
+}
+
+export function currentVersion(dir: string = defaultModelDir()): string {
+  const pointer = join(dir, CURRENT_FILE);
+  if (!existsSync(pointer)) throw new ModelNotFoundError(`no ${pointer}; run \`winnow train\``);
+  return (JSON.parse(readFileSync(pointer, 'utf8')) as { version: string }).version;
+}
+
+/** Write `<version>.json` (atomically: temp file, then rename) and optionally point `current.json` at it. */
+export function saveModel(model: Model, dir: string = defaultModelDir(), options: { makeCurrent?: boolean } = {}): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${model.version}.json`);
+  writeAtomic(file, `${JSON.stringify(model)}\n`);
+  if (options.makeCurrent ?? true) {
+    writeAtomic(join(dir, CURRENT_FILE), `${JSON.stringify({ version: model.version, createdAt: model.createdAt }, null, 2)}\n`);
+  }
+  for (const key of [...cache.keys()]) if (key.startsWith(`${dir}\u0000`)) cache.delete(key);
+  return file;
+}
+
+function writeAtomic(file: string, content: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, content);
+  renameSync(temp, file);
+}
+
+export function labelIndex(label: Label): number {
+  return LABELS.indexOf(label);
+}

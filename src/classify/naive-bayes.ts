@@ -1,0 +1,111 @@
+/**
+ * Multinomial Naive Bayes over weighted feature tokens, kept in log space throughout. Sparse:
+ * only tokens seen in training are stored, and a block is scored by summing the log
+ * likelihoods of its own tokens, so scoring costs O(tokens in the block). Hand-written on
+ * purpose (a few dozen lines): natural's BayesClassifier multiplies probabilities out of log
+ * space and underflows on paragraph-length texts, and keeps every training document.
+ */
+
+/** Trained parameters; plain JSON. */
+export interface NaiveBayesParameters {
+  /** Class names, in the order of every per-class array. */
+  classes: string[];
+  /** log P(class). */
+  logPriors: number[];
+  /** token → log P(token | class), one entry per class. */
+  logLikelihoods: Record<string, number[]>;
+  /** Additive (Laplace/Lidstone) smoothing used in training. */
+  alpha: number;
+}
+
+export interface TrainingExample {
+  features: Map<string, number>;
+  label: string;
+}
+
+export interface TrainOptions {
+  /** Lidstone smoothing added to every token count. @defaultValue 0.5 */
+  alpha?: number;
+  /** Tokens with a smaller total weight across all classes are dropped. @defaultValue 2 */
+  minCount?: number;
+}
+
+/** Count weighted tokens per class and turn them into smoothed log probabilities. */
+export function trainNaiveBayes(classes: readonly string[], examples: TrainingExample[], options: TrainOptions = {}): NaiveBayesParameters {
+  const alpha = options.alpha ?? 0.5;
+  const minCount = options.minCount ?? 2;
+  const classIndex = new Map(classes.map((name, i) => [name, i]));
+  const docCounts = new Array<number>(classes.length).fill(0);
+  const counts = new Map<string, number[]>();
+
+  for (const example of examples) {
+    const c = classIndex.get(example.label);
+    if (c === undefined) throw new Error(`unknown class "${example.label}"`);
+    docCounts[c]++;
+    for (const [token, weight] of example.features) {
+      let row = counts.get(token);
+      if (!row) counts.set(token, (row = new Array<number>(classes.length).fill(0)));
+      row[c] += weight;
+    }
+  }
+
+  const vocabulary = [...counts.entries()].filter(([, row]) => row.reduce((a, b) => a + b, 0) >= minCount);
+  const totals = new Array<number>(classes.length).fill(0);
+  for (const [, row] of vocabulary) row.forEach((count, c) => (totals[c] += count));
+
+  const size = vocabulary.length;
+  const logLikelihoods: Record<string, number[]> = {};
+  for (const [token, row] of vocabulary) {
+    logLikelihoods[token] = row.map((count, c) => round(Math.log((count + alpha) / (totals[c] + alpha * size))));
+  }
+  const documents = examples.length;
+  // A class never seen still gets a finite prior, so scores stay comparable.
+  const logPriors = docCounts.map((n) => round(Math.log((n + 1) / (documents + classes.length))));
+  return { classes: [...classes], logPriors, logLikelihoods, alpha };
+}
+
+/** Joint log score per class: log P(class) + Σ weight · log P(token | class); unknown tokens are skipped. */
+export function scoreNaiveBayes(model: NaiveBayesParameters, features: Map<string, number>): number[] {
+  const scores = [...model.logPriors];
+  for (const [token, weight] of features) {
+    const row = model.logLikelihoods[token];
+    if (!row) continue;
+    for (let c = 0; c < scores.length; c++) scores[c] += weight * row[c];
+  }
+  return scores;
+}
+
+/**
+ * Scores to probabilities by softmax (max subtracted first, so no overflow or underflow).
+ * `temperature` > 1 softens Naive Bayes' overconfidence.
+ */
+export function softmax(scores: number[], temperature = 1): number[] {
+  const scaled = scores.map((s) => s / temperature);
+  const max = Math.max(...scaled);
+  const exps = scaled.map((s) => Math.exp(s - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / sum);
+}
+
+/**
+ * Tokens that pushed hardest toward `classIndex` over the best other class, as
+ * `token (+margin)`, strongest first.
+ */
+export function topFeatures(model: NaiveBayesParameters, features: Map<string, number>, classIndex: number, limit = 5): string[] {
+  const contributions: [string, number][] = [];
+  for (const [token, weight] of features) {
+    const row = model.logLikelihoods[token];
+    if (!row) continue;
+    let other = -Infinity;
+    for (let c = 0; c < row.length; c++) if (c !== classIndex && row[c] > other) other = row[c];
+    const margin = weight * (row[classIndex] - other);
+    if (margin > 0) contributions.push([token, margin]);
+  }
+  contributions.sort((a, b) => b[1] - a[1]);
+  return contributions.slice(0, limit).map(([token, margin]) => `${token} (+${margin.toFixed(1)})`);
+}
+
+/** Six decimals: enough for log probabilities, and the model file stays small and diffable. */
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}

@@ -1,0 +1,104 @@
+import { softmax } from './naive-bayes.js';
+
+/** How structure adjusts the classifier's per-block posteriors. */
+export interface SmoothingOptions {
+  /**
+   * Weight of a listing's mean log-posterior added to each member's own: items of one listing
+   * share a label unless their own evidence is strong. 0 turns listing smoothing off.
+   * @defaultValue 1
+   */
+  listingWeight: number;
+  /** Smallest listing (identical siblings) that votes. @defaultValue 3 */
+  minListingSize: number;
+  /**
+   * A lone non-editorial block between two editorial neighbours becomes editorial when its own
+   * confidence is below this. 0 turns context smoothing off.
+   * @defaultValue 0.9
+   */
+  contextMaxConfidence: number;
+  /** Neighbours must be editorial with at least this confidence. @defaultValue 0.7 */
+  contextNeighbourConfidence: number;
+}
+
+export const DEFAULT_SMOOTHING: SmoothingOptions = {
+  listingWeight: 1,
+  minListingSize: 3,
+  contextMaxConfidence: 0.9,
+  contextNeighbourConfidence: 0.7,
+};
+
+/** One block's classifier output and the structure smoothing looks at. */
+export interface SmoothingInput {
+  /** Posterior per label, in `labels` order. */
+  posterior: number[];
+  listingKey: string | null;
+  listingSize: number;
+}
+
+export interface SmoothedLabel {
+  labelIndex: number;
+  confidence: number;
+  /** Posterior after smoothing, in `labels` order. */
+  posterior: number[];
+  smoothedBy?: 'listing' | 'context';
+}
+
+const FLOOR = 1e-9;
+
+/**
+ * Structural smoothing after classification, in two steps:
+ * 1. listings: each member's log-posterior plus `listingWeight` × the listing's mean
+ *    log-posterior, renormalised — sixty cards of one rail end up with one label, while a card
+ *    with strong evidence of its own ("Sponsored" among related stories) keeps it;
+ * 2. context: a block outside any listing, not confidently labeled, between two confident
+ *    editorial neighbours, is editorial (a short sentence between two paragraphs).
+ */
+export function smoothLabels(inputs: SmoothingInput[], editorialIndex: number, options: SmoothingOptions): SmoothedLabel[] {
+  const out: SmoothedLabel[] = inputs.map((input) => fromPosterior(input.posterior));
+  if (options.listingWeight > 0) smoothListings(inputs, out, options);
+  if (options.contextMaxConfidence > 0) smoothContext(inputs, out, editorialIndex, options);
+  return out;
+}
+
+function smoothListings(inputs: SmoothingInput[], out: SmoothedLabel[], options: SmoothingOptions): void {
+  const groups = new Map<string, number[]>();
+  inputs.forEach((input, i) => {
+    if (input.listingKey && input.listingSize >= options.minListingSize) {
+      const members = groups.get(input.listingKey);
+      if (members) members.push(i);
+      else groups.set(input.listingKey, [i]);
+    }
+  });
+  for (const members of groups.values()) {
+    if (members.length < 2) continue;
+    const classes = inputs[members[0]].posterior.length;
+    const mean = new Array<number>(classes).fill(0);
+    for (const i of members) inputs[i].posterior.forEach((p, c) => (mean[c] += Math.log(Math.max(p, FLOOR)) / members.length));
+    for (const i of members) {
+      const logs = inputs[i].posterior.map((p, c) => Math.log(Math.max(p, FLOOR)) + options.listingWeight * mean[c]);
+      const smoothed = fromPosterior(softmax(logs));
+      if (smoothed.labelIndex !== out[i].labelIndex) smoothed.smoothedBy = 'listing';
+      out[i] = smoothed;
+    }
+  }
+}
+
+function smoothContext(inputs: SmoothingInput[], out: SmoothedLabel[], editorial: number, options: SmoothingOptions): void {
+  const isConfidentEditorial = (i: number) =>
+    i >= 0 && i < out.length && out[i].labelIndex === editorial && out[i].confidence >= options.contextNeighbourConfidence;
+  const flips: number[] = [];
+  for (let i = 1; i < out.length - 1; i++) {
+    if (out[i].labelIndex === editorial || out[i].confidence >= options.contextMaxConfidence) continue;
+    if (inputs[i].listingKey && inputs[i].listingSize >= options.minListingSize) continue;
+    if (isConfidentEditorial(i - 1) && isConfidentEditorial(i + 1)) flips.push(i);
+  }
+  for (const i of flips) {
+    out[i] = { labelIndex: editorial, confidence: out[i].posterior[editorial], posterior: out[i].posterior, smoothedBy: 'context' };
+  }
+}
+
+function fromPosterior(posterior: number[]): SmoothedLabel {
+  let best = 0;
+  for (let c = 1; c < posterior.length; c++) if (posterior[c] > posterior[best]) best = c;
+  return { labelIndex: best, confidence: posterior[best], posterior };
+}

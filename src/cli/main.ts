@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig } from '../config.js';
+import { isEngineName } from '../dom/engine.js';
+import { SqliteStore } from '../storage/sqlite.js';
+import type { EngineName } from '../types.js';
+import { runCommand, type OutputFormat } from './run-command.js';
+import { evalCommand, labeledFixtures, trainCommand } from './train-commands.js';
+import { defaultFixtureDir } from '../train/fixtures.js';
+
+function engineOption(value: string): EngineName {
+  if (!isEngineName(value)) throw new InvalidArgumentError('must be "jsdom" or "linkedom"');
+  return value;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 2) throw new InvalidArgumentError('must be an integer >= 2');
+  return n;
+}
+
+export function buildProgram(): Command {
+  const config = loadConfig();
+  const program = new Command('winnow')
+    .description('Separate article text from ads, promo listings and site chrome')
+    .showHelpAfterError();
+
+  program
+    .command('run')
+    .description('moderate pages inline (no queue): files, folders of .html files, or http(s) URLs')
+    .argument('<inputs...>', 'files, folders or URLs')
+    .option('--out <dir>', 'write one <name>.json per page into this folder')
+    .option('--json', 'print the whole result as JSON')
+    .addOption(new Option('--format <format>', 'article output format').choices(['text', 'html', 'md']).default('text'))
+    .option('--engine <engine>', 'DOM engine: linkedom or jsdom', engineOption, config.engine)
+    .option('--db <path>', 'SQLite file to store results in', config.databasePath)
+    .option('--no-store', 'do not store results')
+    .option('--model-dir <dir>', 'folder of trained models')
+    .action(async (inputs: string[], opts) => {
+      const store = opts.store ? SqliteStore.open(opts.db) : null;
+      try {
+        const summary = await runCommand(inputs, {
+          out: opts.out,
+          json: opts.json,
+          format: opts.format as OutputFormat,
+          engine: opts.engine,
+          modelDir: opts.modelDir,
+          store,
+        });
+        if (summary.failed.length > 0) process.exitCode = 1;
+      } finally {
+        await store?.close();
+      }
+    });
+
+  program
+    .command('train')
+    .description('rebuild the model in models/ from the labeled fixtures, with cross-validated metrics')
+    .option('--fixtures <dir>', 'fixture pages folder', defaultFixtureDir())
+    .option('--model-dir <dir>', 'folder of trained models')
+    .option('--folds <n>', 'cross-validation folds (by page)', positiveInt, 5)
+    .option('--no-promote', 'write the model but do not make it current')
+    .action((opts) => {
+      trainCommand({ fixtures: opts.fixtures, modelDir: opts.modelDir, folds: opts.folds, promote: opts.promote });
+    });
+
+  program
+    .command('eval')
+    .description('per-class precision/recall/F1 and the confusion matrix, cross-validated by page')
+    .option('--fixtures <dir>', 'fixture pages folder', defaultFixtureDir())
+    .option('--model-dir <dir>', 'folder of trained models')
+    .option('--folds <n>', 'cross-validation folds (by page)', positiveInt, 5)
+    .option('--pages', 'list every misclassified block per page')
+    .action((opts) => evalCommand({ fixtures: opts.fixtures, modelDir: opts.modelDir, folds: opts.folds, pages: opts.pages }));
+
+  const fixtures = program.command('fixtures').description('labeled fixture pages');
+  fixtures
+    .command('check')
+    .description('check that every block of every fixture page has a label')
+    .option('--fixtures <dir>', 'fixture pages folder', defaultFixtureDir())
+    .action((opts) => {
+      const { pages } = labeledFixtures(opts.fixtures);
+      const templates = new Set(pages.map((page) => page.meta.template));
+      const blocks = pages.reduce((sum, page) => sum + page.gold.length, 0);
+      console.log(`${pages.length} pages, ${templates.size} templates, ${blocks} blocks: every block labeled`);
+    });
+
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((error: Error) => {
+    process.stderr.write(`winnow: ${error.message}\n`);
+    process.exitCode = 1;
+  });

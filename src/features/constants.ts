@@ -1,0 +1,43 @@
+/**
+ * Feature thresholds and patterns, named once. Bump FEATURE_VERSION whenever a token's meaning
+ * changes: a model trained on other features is refused at load time.
+ */
+export const FEATURE_VERSION = 1;
+
+/** Ancestor tags whose presence says something about a block (page regions and list/card shapes). */
+export const SEMANTIC_ANCESTORS = new Set([
+  'article', 'aside', 'nav', 'header', 'footer', 'main', 'section', 'form', 'li', 'ul', 'ol', 'table',
+  'figure', 'blockquote', 'details', 'a', 'dl', 'center', 'td', 'button', 'label',
+]);
+
+/** Upper bounds of word-count buckets: a block falls in the first bucket it fits. */
+export const WORD_BUCKETS = [0, 3, 8, 20, 50, 100];
+/** Upper bounds of link-density buckets (share of words inside links). */
+export const LINK_DENSITY_BUCKETS = [0, 0.2, 0.5, 0.8];
+/** Upper bounds of listing-size buckets (structurally identical siblings). */
+export const LISTING_BUCKETS = [1, 3, 9, 29];
+/** Position in the page, in fifths of the block sequence. */
+export const POSITION_BUCKETS = 5;
+
+/** Readability kept at least this share of a block's text: `kept`; some but less: `partial`. */
+export const READABILITY_KEPT = 0.8;
+
+/**
+ * How much one structural token weighs against one word of text in Naive Bayes counts. Text
+ * alone over-trusts long paragraphs; structure alone cannot read "Sponsored".
+ */
+export const STRUCTURE_WEIGHT = 2;
+/** A word repeated in one block counts at most this many times. */
+export const MAX_WORD_REPEAT = 3;
+
+/** Text patterns that mark selling, whatever the language. */
+export const PATTERNS = {
+  /** A currency amount: $19.99, 19,99 €, £5, USD 20. */
+  price: /(?:[$€£¥₹]\s?\d|\d(?:[.,]\d{1,2})?\s?(?:[$€£¥₹]|usd|eur|gbp)\b)/i,
+  /** A discount: 30% off, -20 %, save 15%. */
+  discount: /(?:\d{1,2}\s?%\s?(?:off|rabatt|de réduction|de descuento)|-\s?\d{1,2}\s?%|save\s+\d)/i,
+  /** A coupon-code-like token: SAVE20, WELCOME10 (capitals and digits). */
+  code: /\b[A-Z]{3,}\d{1,3}\b/,
+  /** Ends like a sentence. */
+  sentenceEnd: /[.!?…:;"'»”)]$/,
+};

@@ -1,0 +1,96 @@
+import type { Block } from '../segment/block.js';
+import {
+  LINK_DENSITY_BUCKETS,
+  LISTING_BUCKETS,
+  MAX_WORD_REPEAT,
+  PATTERNS,
+  POSITION_BUCKETS,
+  READABILITY_KEPT,
+  SEMANTIC_ANCESTORS,
+  STRUCTURE_WEIGHT,
+  WORD_BUCKETS,
+} from './constants.js';
+import { textTokens } from './text-tokens.js';
+
+export { FEATURE_VERSION } from './constants.js';
+
+/** What features need to know about the page around a block. */
+export interface PageContext {
+  blocks: Block[];
+  /** Readability's kept share per block index. */
+  kept: Float64Array;
+  /** Whether Readability found an article at all. */
+  readabilityFound: boolean;
+  /** Article title (Readability's), for spotting the headline block. */
+  title: string | null;
+  /** Page language code (`en`, `de`, …). */
+  language: string;
+}
+
+/** Feature token to weighted count. */
+export type FeatureBag = Map<string, number>;
+
+/**
+ * A block's feature tokens: its words plus structure (tag, regions, class words, size, link
+ * density, listing size, position, Readability's verdict on it and its neighbours, selling
+ * patterns). Structural tokens are prefixed so they never collide with words.
+ */
+export function blockFeatures(block: Block, page: PageContext): FeatureBag {
+  const bag: FeatureBag = new Map();
+  const add = (token: string, weight = STRUCTURE_WEIGHT) => bag.set(token, (bag.get(token) ?? 0) + weight);
+
+  add(`tag=${block.tag}`);
+  if (block.headingLevel) add('heading');
+  for (const tag of new Set(block.ancestorTags)) if (SEMANTIC_ANCESTORS.has(tag)) add(`in=${tag}`);
+  for (const token of block.classTokens) add(`cls=${token}`, 1);
+
+  add(`words=${bucket(block.wordCount, WORD_BUCKETS)}`);
+  const density = block.wordCount > 0 ? block.linkWordCount / block.wordCount : 0;
+  add(`linkd=${bucket(density, LINK_DENSITY_BUCKETS)}`);
+  add(`links=${bucket(block.linkCount, [0, 1, 3])}`);
+  if (block.imageCount > 0) add('img');
+
+  add(`listing=${bucket(block.listingSize, LISTING_BUCKETS)}`);
+  if (block.listingUnit) add(`unit=${block.listingUnit}`);
+
+  const position = Math.min(POSITION_BUCKETS - 1, Math.floor((block.index / Math.max(1, page.blocks.length)) * POSITION_BUCKETS));
+  add(`pos=${position}`);
+
+  add(`rd=${readabilityToken(block.index, page)}`);
+  add(`rd_prev=${readabilityToken(block.index - 1, page)}`, 1);
+  add(`rd_next=${readabilityToken(block.index + 1, page)}`, 1);
+
+  if (page.title && sameText(block.text, page.title)) add('is_title', STRUCTURE_WEIGHT * 2);
+  if (PATTERNS.price.test(block.text)) add('price');
+  if (PATTERNS.discount.test(block.text)) add('discount');
+  if (PATTERNS.code.test(block.text)) add('code');
+  if (PATTERNS.sentenceEnd.test(block.text)) add('sentence_end');
+
+  const counts = new Map<string, number>();
+  for (const token of textTokens(block.text, page.language)) {
+    const seen = (counts.get(token) ?? 0) + 1;
+    counts.set(token, seen);
+    if (seen <= MAX_WORD_REPEAT) add(`w=${token}`, 1);
+  }
+  return bag;
+}
+
+function readabilityToken(index: number, page: PageContext): string {
+  if (index < 0 || index >= page.blocks.length) return 'edge';
+  if (!page.readabilityFound) return 'none';
+  const kept = page.kept[index];
+  return kept >= READABILITY_KEPT ? 'kept' : kept > 0 ? 'partial' : 'dropped';
+}
+
+/** Index of the first bucket whose upper bound holds the value; past the last: the count. */
+function bucket(value: number, upperBounds: number[]): number {
+  for (let i = 0; i < upperBounds.length; i++) if (value <= upperBounds[i]) return i;
+  return upperBounds.length;
+}
+
+function sameText(a: string, b: string): boolean {
+  const norm = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  const x = norm(a);
+  const y = norm(b);
+  return x.length > 0 && (x === y || (x.length > 20 && (y.startsWith(x) || x.startsWith(y))));
+}

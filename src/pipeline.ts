@@ -1,0 +1,128 @@
+import { classifyBlocks } from './classify/classify.js';
+import type { Model } from './classify/model.js';
+import { parsePage, DEFAULT_ENGINE } from './dom/engine.js';
+import { assembleHtml, assembleText, htmlToMarkdown } from './extract/assemble.js';
+import { readabilityVerdict, type PageMetadata } from './extract/readability.js';
+import { blockFeatures, type FeatureBag } from './features/index.js';
+import { languageOf } from './features/text-tokens.js';
+import { decodeHtml } from './input/decode.js';
+import { DEFAULT_LIMITS, preparePage, type PageLimits } from './input/prepare.js';
+import type { Block } from './segment/block.js';
+import { segment } from './segment/segment.js';
+import { LABELS, type Article, type EngineName, type Label, type LabeledBlock } from './types.js';
+
+/** Options every door passes to the pipeline. */
+export interface PipelineOptions {
+  /** Page URL: resolves relative links and is stored with the article. */
+  url?: string;
+  /**
+   * DOM engine.
+   * @defaultValue 'linkedom'
+   */
+  engine?: EngineName;
+  /** Size, depth and element limits. @defaultValue DEFAULT_LIMITS */
+  limits?: PageLimits;
+}
+
+export interface ModerateOptions extends PipelineOptions {
+  /** Trained model, loaded once per process by the caller (`loadModel()`). */
+  model: Model;
+}
+
+/** Everything the classifier needs of a page, before any model is involved. */
+export interface PageAnalysis {
+  blocks: Block[];
+  features: FeatureBag[];
+  metadata: PageMetadata;
+  language: string;
+  readabilityFound: boolean;
+  /** Readability's kept share per block. */
+  kept: Float64Array;
+  engine: EngineName;
+}
+
+/**
+ * Parse once, cut into blocks, let Readability judge the same DOM, compute features. Pure CPU
+ * work with no I/O; throws a typed error (too large, too deep, parse failure) on bad input.
+ */
+export function analyzePage(html: string, options: PipelineOptions & { readLabels?: boolean } = {}): PageAnalysis {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const page = parsePage(preparePage(html, limits), { url: options.url, engine: options.engine });
+  try {
+    const blocks = segment(page.document, { url: options.url, readLabels: options.readLabels });
+    const lang = page.document.documentElement?.getAttribute('lang') ?? null;
+    const verdict = readabilityVerdict(page.document, blocks, limits);
+    const language = languageOf(verdict.metadata.lang ?? lang);
+    const context = {
+      blocks,
+      kept: verdict.kept,
+      readabilityFound: verdict.found,
+      title: verdict.metadata.title,
+      language,
+    };
+    const features = blocks.map((block) => blockFeatures(block, context));
+    for (const block of blocks) block.textNodes = [];
+    return {
+      blocks,
+      features,
+      metadata: { ...verdict.metadata, lang: verdict.metadata.lang ?? lang },
+      language,
+      readabilityFound: verdict.found,
+      kept: verdict.kept,
+      engine: page.engine,
+    };
+  } finally {
+    page.dispose();
+  }
+}
+
+/**
+ * The one function every door calls: a page's HTML in, labeled blocks and the cleaned article
+ * out. Synchronous and free of I/O, so it runs the same inline, in a sandboxed worker or a
+ * benchmark.
+ */
+export function moderate(html: string, options: ModerateOptions): Article {
+  const analysis = analyzePage(html, options);
+  return articleFrom(analysis, options.model, options.url ?? null);
+}
+
+/** As `moderate`, from undecoded bytes (a file or an HTTP body): finds the charset first. */
+export function moderateBytes(bytes: Uint8Array, options: ModerateOptions & { contentType?: string | null }): Article {
+  return moderate(decodeHtml(bytes, options.contentType).html, options);
+}
+
+/** Label an analysed page and assemble its article. */
+export function articleFrom(analysis: PageAnalysis, model: Model, url: string | null): Article {
+  const verdicts = classifyBlocks(analysis.blocks, analysis.features, model);
+  const blocks: LabeledBlock[] = analysis.blocks.map((block, i) => ({
+    index: block.index,
+    path: block.path,
+    tag: block.tag,
+    text: block.text,
+    html: block.html,
+    label: verdicts[i].label,
+    confidence: verdicts[i].confidence,
+    scores: verdicts[i].scores,
+    rawLabel: verdicts[i].rawLabel,
+    smoothedBy: verdicts[i].smoothedBy,
+    readability: Math.round(analysis.kept[i] * 1000) / 1000,
+    listingSize: block.listingSize,
+    listingKey: block.listingKey,
+    topFeatures: verdicts[i].topFeatures,
+  }));
+  const editorial = analysis.blocks.filter((_, i) => verdicts[i].label === 'editorial');
+  const html = assembleHtml(editorial);
+  const counts = Object.fromEntries(LABELS.map((label) => [label, 0])) as Record<Label, number>;
+  analysis.blocks.forEach((block, i) => (counts[verdicts[i].label] += block.wordCount));
+  return {
+    url,
+    ...analysis.metadata,
+    text: assembleText(editorial),
+    html,
+    markdown: htmlToMarkdown(html),
+    blocks,
+    model: model.version,
+    engine: analysis.engine ?? DEFAULT_ENGINE,
+    counts,
+  };
+}

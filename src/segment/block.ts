@@ -1,0 +1,46 @@
+import type { Label } from '../types.js';
+
+/** An element around a block that the article HTML must rebuild (its list, its quote). */
+export interface Wrapper {
+  tag: string;
+  path: string;
+}
+
+/**
+ * A block as segmentation cuts it: the smallest block-level unit of a page that holds text,
+ * with what features need to know about it. Plain data, no DOM references, except `textNodes`
+ * which lets Readability's output be mapped back to blocks and is dropped after that.
+ */
+export interface Block {
+  index: number;
+  /** Selector-like path of the block's element; loose text inside a container is `<container>::run(k)`. */
+  path: string;
+  /** Lowercase tag of the block element, or `#run` for loose inline text. */
+  tag: string;
+  text: string;
+  /** Sanitized HTML: allow-listed tags and attributes only. */
+  html: string;
+  wordCount: number;
+  /** Words inside links. */
+  linkWordCount: number;
+  linkCount: number;
+  imageCount: number;
+  /** Tags of ancestors, nearest first, up to `<body>`. */
+  ancestorTags: string[];
+  /** Class and id tokens of the block's element and its nearest ancestors (lowercase words). */
+  classTokens: string[];
+  /** Lists and quotes around the block, outermost first. */
+  wrappers: Wrapper[];
+  /** Structurally identical siblings of the block's repeating unit (1 = not repeated). */
+  listingSize: number;
+  /** Identifies the listing (parent path + item signature); null when not repeated. */
+  listingKey: string | null;
+  /** Tag of the repeating unit when in a listing. */
+  listingUnit: string | null;
+  /** Heading level 1-6, or 0. */
+  headingLevel: number;
+  /** Label from a fixture's `data-winnow-label` (nearest labeled ancestor-or-self), if any. */
+  gold: Label | null;
+  /** The DOM text nodes of the block, for mapping Readability's output back. */
+  textNodes: Text[];
+}

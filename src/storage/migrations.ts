@@ -1,0 +1,188 @@
+/**
+ * Schema of every store backend, as an ordered list of migrations. Each migration carries the
+ * same change for SQLite and for PostgreSQL; a backend applies the ones missing from its
+ * `schema_migrations` table, in order, inside one transaction, and records each one there.
+ *
+ * Never edit a released migration: append a new one.
+ */
+export interface Migration {
+  /** Strictly increasing, from 1. */
+  version: number;
+  /** Short snake_case description, recorded with the version. */
+  name: string;
+  /** Statements for SQLite (run with `exec`, several statements allowed). */
+  sqlite: string;
+  /** The same change for PostgreSQL. */
+  postgres: string;
+}
+
+/** The bookkeeping table itself, created before any migration runs. */
+export const MIGRATIONS_TABLE = {
+  sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at TEXT NOT NULL
+);`,
+  postgres: `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at TIMESTAMPTZ NOT NULL
+);`,
+} as const;
+
+const INITIAL_SQLITE = `
+CREATE TABLE pages (
+  id TEXT PRIMARY KEY,
+  url TEXT,
+  url_key TEXT NOT NULL,
+  name TEXT,
+  source TEXT NOT NULL CHECK (source IN ('file', 'url', 'api', 'warc')),
+  status TEXT NOT NULL CHECK (status IN ('pending', 'fetched', 'done', 'failed')),
+  error_code TEXT,
+  error_message TEXT,
+  content_sha256 TEXT NOT NULL,
+  content_type TEXT,
+  raw BLOB NOT NULL,
+  article_id TEXT REFERENCES articles (id) ON DELETE SET NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (url_key, content_sha256)
+);
+CREATE INDEX pages_status_updated ON pages (status, updated_at);
+
+CREATE TABLE articles (
+  id TEXT PRIMARY KEY,
+  page_id TEXT NOT NULL UNIQUE REFERENCES pages (id) ON DELETE CASCADE,
+  url TEXT,
+  url_key TEXT,
+  site TEXT,
+  title TEXT,
+  byline TEXT,
+  published_time TEXT,
+  site_name TEXT,
+  lang TEXT,
+  excerpt TEXT,
+  text TEXT NOT NULL,
+  html TEXT NOT NULL,
+  markdown TEXT NOT NULL,
+  model TEXT NOT NULL,
+  engine TEXT NOT NULL CHECK (engine IN ('jsdom', 'linkedom')),
+  counts TEXT NOT NULL CHECK (json_valid(counts)),
+  block_count INTEGER NOT NULL,
+  min_confidence REAL NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX articles_created ON articles (created_at);
+CREATE INDEX articles_url_key ON articles (url_key);
+CREATE INDEX articles_site_created ON articles (site, created_at);
+CREATE INDEX articles_model_created ON articles (model, created_at);
+
+CREATE TABLE blocks (
+  article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  text TEXT NOT NULL,
+  html TEXT NOT NULL,
+  label TEXT NOT NULL CHECK (label IN ('editorial', 'promo', 'boilerplate')),
+  confidence REAL NOT NULL,
+  scores TEXT NOT NULL CHECK (json_valid(scores)),
+  raw_label TEXT CHECK (raw_label IN ('editorial', 'promo', 'boilerplate')),
+  smoothed_by TEXT CHECK (smoothed_by IN ('listing', 'context')),
+  readability REAL NOT NULL,
+  listing_size INTEGER NOT NULL,
+  listing_key TEXT,
+  top_features TEXT NOT NULL CHECK (json_valid(top_features)),
+  PRIMARY KEY (article_id, idx)
+);
+CREATE INDEX blocks_label_article ON blocks (label, article_id);
+`;
+
+// PostgreSQL caps a btree entry at about 2.7 kB and URLs can be longer, so URL keys are indexed by
+// hash: ON CONFLICT targets (md5(url_key), content_sha256), and lookups use a hash index.
+const INITIAL_POSTGRES = `
+CREATE TABLE pages (
+  id TEXT PRIMARY KEY,
+  url TEXT,
+  url_key TEXT NOT NULL,
+  name TEXT,
+  source TEXT NOT NULL CHECK (source IN ('file', 'url', 'api', 'warc')),
+  status TEXT NOT NULL CHECK (status IN ('pending', 'fetched', 'done', 'failed')),
+  error_code TEXT,
+  error_message TEXT,
+  content_sha256 TEXT NOT NULL,
+  content_type TEXT,
+  raw BYTEA NOT NULL,
+  article_id TEXT,
+  created_at TIMESTAMPTZ NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX pages_url_key_content ON pages (md5(url_key), content_sha256);
+CREATE INDEX pages_url_key ON pages USING hash (url_key);
+CREATE INDEX pages_status_updated ON pages (status, updated_at);
+
+CREATE TABLE articles (
+  id TEXT PRIMARY KEY,
+  page_id TEXT NOT NULL UNIQUE REFERENCES pages (id) ON DELETE CASCADE,
+  url TEXT,
+  url_key TEXT,
+  site TEXT,
+  title TEXT,
+  byline TEXT,
+  published_time TEXT,
+  site_name TEXT,
+  lang TEXT,
+  excerpt TEXT,
+  text TEXT NOT NULL,
+  html TEXT NOT NULL,
+  markdown TEXT NOT NULL,
+  model TEXT NOT NULL,
+  engine TEXT NOT NULL CHECK (engine IN ('jsdom', 'linkedom')),
+  counts JSONB NOT NULL,
+  block_count INTEGER NOT NULL,
+  min_confidence DOUBLE PRECISION NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX articles_created ON articles (created_at);
+CREATE INDEX articles_url_key ON articles USING hash (url_key);
+CREATE INDEX articles_site_created ON articles (site, created_at);
+CREATE INDEX articles_model_created ON articles (model, created_at);
+
+ALTER TABLE pages ADD CONSTRAINT pages_article_id_fkey
+  FOREIGN KEY (article_id) REFERENCES articles (id) ON DELETE SET NULL;
+
+CREATE TABLE blocks (
+  article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  text TEXT NOT NULL,
+  html TEXT NOT NULL,
+  label TEXT NOT NULL CHECK (label IN ('editorial', 'promo', 'boilerplate')),
+  confidence DOUBLE PRECISION NOT NULL,
+  scores JSONB NOT NULL,
+  raw_label TEXT CHECK (raw_label IN ('editorial', 'promo', 'boilerplate')),
+  smoothed_by TEXT CHECK (smoothed_by IN ('listing', 'context')),
+  readability DOUBLE PRECISION NOT NULL,
+  listing_size INTEGER NOT NULL,
+  listing_key TEXT,
+  top_features JSONB NOT NULL,
+  PRIMARY KEY (article_id, idx)
+);
+CREATE INDEX blocks_label_article ON blocks (label, article_id);
+`;
+
+/** Every migration, oldest first. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial_schema', sqlite: INITIAL_SQLITE, postgres: INITIAL_POSTGRES },
+];
+
+/** Migrations not yet in `applied`, in order. */
+export function pendingMigrations(applied: ReadonlySet<number>): Migration[] {
+  return MIGRATIONS.filter((migration) => !applied.has(migration.version));
+}
+
+/** Highest version this code knows; a database above it was written by newer code. */
+export function latestVersion(): number {
+  return MIGRATIONS.reduce((max, migration) => Math.max(max, migration.version), 0);
+}

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { FixtureError } from '../errors.js';
+import { defaultModelDir } from '../classify/model.js';
+import { analyzePage, type PageAnalysis, type PipelineOptions } from '../pipeline.js';
+import type { Label } from '../types.js';
+
+/** What a fixture page is and what it exercises (`meta.json`). */
+export interface FixtureMeta {
+  url?: string;
+  template: string;
+  language: string;
+  promo?: string[];
+  boilerplate?: string[];
+  traps?: string[];
+  source?: 'hand-written' | 'review-export';
+  notes?: string;
+}
+
+export interface FixturePage {
+  slug: string;
+  dir: string;
+  html: string;
+  meta: FixtureMeta;
+}
+
+/** A fixture page analysed, with the gold label of every block. */
+export interface LabeledPage {
+  slug: string;
+  meta: FixtureMeta;
+  analysis: PageAnalysis;
+  gold: Label[];
+}
+
+/** `fixtures/pages` beside `models/`, or WINNOW_FIXTURES_DIR. */
+export function defaultFixtureDir(): string {
+  return process.env.WINNOW_FIXTURES_DIR ?? join(dirname(defaultModelDir()), 'fixtures', 'pages');
+}
+
+/** Every fixture folder under `dir` (those with a `page.html`), sorted by slug. */
+export function loadFixtures(dir: string = defaultFixtureDir()): FixturePage[] {
+  if (!existsSync(dir)) throw new FixtureError(`no fixtures folder at ${dir}`);
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'page.html')))
+    .map((entry) => entry.name)
+    .sort()
+    .map((slug) => loadFixture(join(dir, slug)));
+}
+
+export function loadFixture(dir: string): FixturePage {
+  const slug = dir.split(/[\\/]/).pop()!;
+  const html = readFileSync(join(dir, 'page.html'), 'utf8');
+  const metaFile = join(dir, 'meta.json');
+  const meta: FixtureMeta = existsSync(metaFile)
+    ? (JSON.parse(readFileSync(metaFile, 'utf8')) as FixtureMeta)
+    : { template: 'unknown', language: 'en' };
+  return { slug, dir, html, meta };
+}
+
+/**
+ * Analyse a fixture page and read its labels. Every block must fall under a labeled element:
+ * an unlabeled block throws FixtureError naming its path and text, so a gap in labeling can
+ * never silently train the model.
+ */
+export function labelFixture(page: FixturePage, options: PipelineOptions = {}): LabeledPage {
+  const analysis = analyzePage(page.html, { ...options, url: options.url ?? page.meta.url, readLabels: true });
+  const unlabeled = analysis.blocks.filter((block) => block.gold === null);
+  if (unlabeled.length > 0) {
+    const examples = unlabeled
+      .slice(0, 5)
+      .map((block) => `  ${block.path}: "${block.text.slice(0, 60)}"`)
+      .join('\n');
+    throw new FixtureError(`${page.slug}: ${unlabeled.length} block(s) without a label, e.g.\n${examples}`);
+  }
+  return { slug: page.slug, meta: page.meta, analysis, gold: analysis.blocks.map((block) => block.gold!) };
+}
+
+/** The article text a fixture's labels define: its editorial blocks' text, one per line. */
+export function fixtureTruthText(html: string, url?: string): string {
+  const analysis = analyzePage(html, { url, readLabels: true });
+  return analysis.blocks
+    .filter((block) => block.gold === 'editorial')
+    .map((block) => block.text)
+    .join('\n');
+}
+
+/** Hash of the fixture set (slugs and page bytes), stamped on a model trained from it. */
+export function fixtureSetHash(pages: FixturePage[]): string {
+  const hash = createHash('sha256');
+  for (const page of pages) hash.update(page.slug).update('\u0000').update(page.html).update('\u0000');
+  return hash.digest('hex').slice(0, 16);
+}

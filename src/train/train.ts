@@ -1,0 +1,131 @@
+import { classifyBlocks } from '../classify/classify.js';
+import { modelVersion, type Model, type ModelMetrics } from '../classify/model.js';
+import { scoreNaiveBayes, softmax, trainNaiveBayes, type TrainOptions } from '../classify/naive-bayes.js';
+import { DEFAULT_SMOOTHING, type SmoothingOptions } from '../classify/smooth.js';
+import { FEATURE_VERSION } from '../features/constants.js';
+import { LABELS, type Label } from '../types.js';
+import type { LabeledPage } from './fixtures.js';
+import { addToConfusion, emptyConfusion, metricsFromConfusion } from './metrics.js';
+
+export interface TrainModelOptions extends TrainOptions {
+  smoothing?: SmoothingOptions;
+  /** Softmax temperature; when omitted it is fitted by cross-validation. */
+  temperature?: number;
+  fixtureHash?: string;
+  /** Folds for cross-validation (pages, never blocks, are split). @defaultValue 5 */
+  folds?: number;
+  seed?: number;
+}
+
+/** Candidate temperatures: NB's log-likelihoods sum over many tokens, so posteriors are too sharp. */
+const TEMPERATURES = [1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32];
+
+/** Fit Naive Bayes on every block of the given pages (no metrics, no temperature fitting). */
+export function fitModel(pages: LabeledPage[], options: TrainModelOptions = {}): Model {
+  const examples = pages.flatMap((page) => page.analysis.features.map((features, i) => ({ features, label: page.gold[i] })));
+  const nb = trainNaiveBayes(LABELS, examples, options);
+  const temperature = options.temperature ?? 1;
+  return {
+    version: modelVersion(nb, temperature),
+    featureVersion: FEATURE_VERSION,
+    createdAt: new Date().toISOString(),
+    labels: [...LABELS],
+    nb,
+    temperature,
+    smoothing: options.smoothing ?? DEFAULT_SMOOTHING,
+    trainedOn: { pages: pages.length, blocks: examples.length, fixtureHash: options.fixtureHash ?? '' },
+    metrics: null,
+  };
+}
+
+/**
+ * Split pages into k folds (never blocks: blocks of one page share a template and would leak),
+ * deterministically for a seed.
+ */
+export function pageFolds(pages: LabeledPage[], folds: number, seed = 1): LabeledPage[][] {
+  const order = [...pages].sort((a, b) => a.slug.localeCompare(b.slug));
+  const random = mulberry32(seed);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const k = Math.max(2, Math.min(folds, order.length));
+  return Array.from({ length: k }, (_, f) => order.filter((_, i) => i % k === f));
+}
+
+export interface CrossValidation {
+  metrics: ModelMetrics;
+  /** Per page: gold and predicted labels, for per-page reports. */
+  pages: { slug: string; template: string; gold: Label[]; predicted: Label[]; texts: string[] }[];
+  temperature: number;
+}
+
+/**
+ * k-fold cross-validation by page of the whole labeling step (classifier, temperature and
+ * smoothing). The temperature is fitted on out-of-fold scores first, then the folds are scored.
+ */
+export function crossValidate(pages: LabeledPage[], options: TrainModelOptions = {}): CrossValidation {
+  const folds = pageFolds(pages, options.folds ?? 5, options.seed);
+  const foldModels = folds.map((held) => fitModel(pages.filter((page) => !held.includes(page)), { ...options, temperature: 1 }));
+  const temperature = options.temperature ?? fitTemperature(folds, foldModels);
+
+  const confusion = emptyConfusion();
+  const reports: CrossValidation['pages'] = [];
+  folds.forEach((held, f) => {
+    const model = { ...foldModels[f], temperature };
+    for (const page of held) {
+      const verdicts = classifyBlocks(page.analysis.blocks, page.analysis.features, model);
+      const predicted = verdicts.map((verdict) => verdict.label);
+      page.gold.forEach((gold, i) => addToConfusion(confusion, gold, predicted[i]));
+      reports.push({
+        slug: page.slug,
+        template: page.meta.template,
+        gold: page.gold,
+        predicted,
+        texts: page.analysis.blocks.map((block) => block.text),
+      });
+    }
+  });
+  const method = `${folds.length}-fold cross-validation by page (${pages.length} pages, seed ${options.seed ?? 1})`;
+  return { metrics: metricsFromConfusion(confusion, method), pages: reports, temperature };
+}
+
+/** Temperature minimising the log loss of held-out blocks' gold labels. */
+export function fitTemperature(folds: LabeledPage[][], models: Model[]): number {
+  const heldOut: { scores: number[]; gold: number }[] = [];
+  folds.forEach((held, f) => {
+    for (const page of held) {
+      page.analysis.features.forEach((features, i) => {
+        heldOut.push({ scores: scoreNaiveBayes(models[f].nb, features), gold: LABELS.indexOf(page.gold[i]) });
+      });
+    }
+  });
+  let best = { temperature: 1, loss: Infinity };
+  for (const temperature of TEMPERATURES) {
+    let loss = 0;
+    for (const { scores, gold } of heldOut) loss -= Math.log(Math.max(softmax(scores, temperature)[gold], 1e-12));
+    if (loss < best.loss) best = { temperature, loss };
+  }
+  return best.temperature;
+}
+
+/**
+ * Train the model that ships: cross-validate for metrics and temperature, then fit on all pages.
+ */
+export function trainModel(pages: LabeledPage[], options: TrainModelOptions = {}): { model: Model; validation: CrossValidation } {
+  const validation = crossValidate(pages, options);
+  const model = fitModel(pages, { ...options, temperature: validation.temperature });
+  return { model: { ...model, metrics: validation.metrics }, validation };
+}
+
+/** Small seeded PRNG so folds are the same run after run. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -21,6 +21,8 @@ export interface NaiveBayesParameters {
 export interface TrainingExample {
   features: Map<string, number>;
   label: string;
+  /** Weight of the example's counts. @defaultValue 1 */
+  weight?: number;
 }
 
 export interface TrainOptions {
@@ -42,10 +44,11 @@ export function trainNaiveBayes(classes: readonly string[], examples: TrainingEx
     const c = classIndex.get(example.label);
     if (c === undefined) throw new Error(`unknown class "${example.label}"`);
     docCounts[c]++;
+    const scale = example.weight ?? 1;
     for (const [token, weight] of example.features) {
       let row = counts.get(token);
       if (!row) counts.set(token, (row = new Array<number>(classes.length).fill(0)));
-      row[c] += weight;
+      row[c] += weight * scale;
     }
   }
 

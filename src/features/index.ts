@@ -8,6 +8,9 @@ import {
   READABILITY_KEPT,
   SEMANTIC_ANCESTORS,
   STRUCTURE_WEIGHT,
+  TEXT_WEIGHT,
+  CLASS_WEIGHT,
+  HEADING_WEIGHT,
   WORD_BUCKETS,
 } from './constants.js';
 import { textTokens } from './text-tokens.js';
@@ -42,7 +45,7 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   add(`tag=${block.tag}`);
   if (block.headingLevel) add('heading');
   for (const tag of new Set(block.ancestorTags)) if (SEMANTIC_ANCESTORS.has(tag)) add(`in=${tag}`);
-  for (const token of block.classTokens) add(`cls=${token}`, 1);
+  for (const token of block.classTokens) add(`cls=${token}`, CLASS_WEIGHT);
 
   add(`words=${bucket(block.wordCount, WORD_BUCKETS)}`);
   const density = block.wordCount > 0 ? block.linkWordCount / block.wordCount : 0;
@@ -66,11 +69,17 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   if (PATTERNS.code.test(block.text)) add('code');
   if (PATTERNS.sentenceEnd.test(block.text)) add('sentence_end');
 
+  if (block.sectionHeading && block.sectionHeading !== block.text) {
+    for (const token of new Set(textTokens(block.sectionHeading, page.language))) add(`hd=${token}`, HEADING_WEIGHT);
+  } else if (!block.sectionHeading) {
+    add('hd=none', 1);
+  }
+
   const counts = new Map<string, number>();
   for (const token of textTokens(block.text, page.language)) {
     const seen = (counts.get(token) ?? 0) + 1;
     counts.set(token, seen);
-    if (seen <= MAX_WORD_REPEAT) add(`w=${token}`, 1);
+    if (seen <= MAX_WORD_REPEAT) add(`w=${token}`, TEXT_WEIGHT);
   }
   return bag;
 }

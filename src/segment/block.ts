@@ -39,6 +39,8 @@ export interface Block {
   listingUnit: string | null;
   /** Heading level 1-6, or 0. */
   headingLevel: number;
+  /** Text of the heading or short label that opened the block's section ("Sponsored", "Related"), if any. */
+  sectionHeading: string | null;
   /** Label from a fixture's `data-winnow-label` (nearest labeled ancestor-or-self), if any. */
   gold: Label | null;
   /** The DOM text nodes of the block, for mapping Readability's output back. */

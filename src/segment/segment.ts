@@ -15,6 +15,10 @@ const MAX_DATA_TABLE_CELL_WORDS = 80;
 const CLASS_TOKEN_LEVELS = 8;
 /** How far up from a block to look for the repeating unit of a listing. */
 const LISTING_SEARCH_LEVELS = 5;
+/** Longest short line that still reads as a section label ("Around the web", "Partner offer"). */
+const MAX_LABEL_WORDS = 4;
+/** How many wrapper levels a heading's section can climb. */
+const MAX_HEADING_LIFT = 4;
 
 export interface SegmentOptions {
   /** Page URL, to make links in block HTML absolute. */
@@ -30,6 +34,10 @@ interface Frame {
   path: string;
   classTokens: string[];
   gold: Label | null;
+  /** Blocks emitted inside this element so far. */
+  blockCount: number;
+  /** Text of the heading that opened this element's current section, if any. */
+  heading: string | null;
 }
 
 /**
@@ -69,6 +77,8 @@ class Segmenter {
       path,
       classTokens: classTokensOf(element),
       gold: this.labelOf(element, parent?.gold ?? null),
+      blockCount: 0,
+      heading: null,
     });
     if (tag === 'table' && this.isDataTable(element)) {
       this.emit([element], element, tag, path);
@@ -141,9 +151,33 @@ class Segmenter {
       listingKey: listing.key,
       listingUnit: listing.unit,
       headingLevel: /^h[1-6]$/.test(tag) ? Number(tag[1]) : 0,
+      sectionHeading: this.sectionHeading(frames.length - (tag === '#run' ? 1 : 2)),
       gold: own.gold,
       textNodes: content.textNodes,
     });
+    for (const frame of frames) frame.blockCount++;
+    if (isHeadingLike(tag, content)) this.openSection(content.text, frames.length - (tag === '#run' ? 1 : 2));
+  }
+
+  /**
+   * A heading governs the blocks after it in its container. When the container holds nothing but
+   * the heading (a rail's title in its own wrapper), the heading governs the next container up.
+   */
+  private openSection(text: string, from: number): void {
+    for (let level = from; level >= 0 && level > from - MAX_HEADING_LIFT; level--) {
+      const frame = this.stack[level];
+      frame.heading = text;
+      if (!holdsOnly(frame.element, text)) break;
+    }
+  }
+
+  /** The heading of the nearest enclosing section, looking up from the given frame. */
+  private sectionHeading(from: number): string | null {
+    for (let level = from; level >= 0; level--) {
+      const heading = this.stack[level].heading;
+      if (heading !== null) return heading;
+    }
+    return null;
   }
 
   private blockHtml(nodes: Node[], tag: string): string {
@@ -281,6 +315,19 @@ function collectContent(nodes: Node[], keepLayout: boolean): Content {
   const words = countWords(text);
   const linkWords = words === 0 ? 0 : Math.round((counts.linkChars / Math.max(1, text.length)) * words);
   return { text, words, linkWords: Math.min(words, linkWords), links: counts.links, images: counts.images, textNodes };
+}
+
+/** True when the element's text is just `text` (cheap: only small elements are measured). */
+function holdsOnly(element: Element, text: string): boolean {
+  if (element.childElementCount > 3) return false;
+  const own = (element.textContent ?? '').replace(/\s+/g, ' ').trim();
+  return own.length <= text.length + 2;
+}
+
+/** A heading element, or a short label-like line ("Sponsored", "Featured deals") with no sentence end. */
+function isHeadingLike(tag: string, content: Content): boolean {
+  if (/^h[1-6]$/.test(tag)) return true;
+  return content.words > 0 && content.words <= MAX_LABEL_WORDS && content.links === 0 && !/[.!?,;]$/.test(content.text);
 }
 
 /** Trim each line, drop empty lines, collapse runs of spaces and tabs. */

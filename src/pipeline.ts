@@ -3,7 +3,7 @@ import type { Model } from './classify/model.js';
 import { parsePage, DEFAULT_ENGINE } from './dom/engine.js';
 import { assembleHtml, assembleText, htmlToMarkdown } from './extract/assemble.js';
 import { readabilityVerdict, type PageMetadata } from './extract/readability.js';
-import { blockFeatures, type FeatureBag } from './features/index.js';
+import { blockFeatures, listingCues, type FeatureBag } from './features/index.js';
 import { languageOf } from './features/text-tokens.js';
 import { decodeHtml } from './input/decode.js';
 import { DEFAULT_LIMITS, preparePage, type PageLimits } from './input/prepare.js';
@@ -59,6 +59,7 @@ export function analyzePage(html: string, options: PipelineOptions & { readLabel
       readabilityFound: verdict.found,
       title: verdict.metadata.title,
       language,
+      listingCues: listingCues(blocks),
     };
     const features = blocks.map((block) => blockFeatures(block, context));
     for (const block of blocks) block.textNodes = [];

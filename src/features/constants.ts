@@ -34,6 +34,10 @@ export const TEXT_WEIGHT = 1;
 export const CLASS_WEIGHT = 2;
 /** Weight of one word of the section heading above the block ("Sponsored", "Related"). */
 export const HEADING_WEIGHT = 2;
+/** Blocks of at most this many words are short: labels, buttons, ad markers. */
+export const SHORT_BLOCK_WORDS = 4;
+/** Share of a listing's blocks that must show a cue for the whole listing to carry it. */
+export const LISTING_CUE_SHARE = 0.25;
 /** A word repeated in one block counts at most this many times. */
 export const MAX_WORD_REPEAT = 3;
 

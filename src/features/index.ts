@@ -11,8 +11,11 @@ import {
   TEXT_WEIGHT,
   CLASS_WEIGHT,
   HEADING_WEIGHT,
+  LISTING_CUE_SHARE,
+  SHORT_BLOCK_WORDS,
   WORD_BUCKETS,
 } from './constants.js';
+import { textCues } from './cues.js';
 import { textTokens } from './text-tokens.js';
 
 export { FEATURE_VERSION } from './constants.js';
@@ -28,6 +31,32 @@ export interface PageContext {
   title: string | null;
   /** Page language code (`en`, `de`, …). */
   language: string;
+  /** Per listing key: the cue most of its items carry (see `listingCues`). */
+  listingCues: Map<string, string>;
+}
+
+/**
+ * What each listing's items say as a group: `promo` when at least a quarter of its blocks show
+ * a price or a selling word, `boilerplate` when a quarter show chrome words. One card rarely
+ * shows its price in every block; the listing does.
+ */
+export function listingCues(blocks: Block[]): Map<string, string> {
+  const tally = new Map<string, { blocks: number; promo: number; boilerplate: number }>();
+  for (const block of blocks) {
+    if (!block.listingKey) continue;
+    let entry = tally.get(block.listingKey);
+    if (!entry) tally.set(block.listingKey, (entry = { blocks: 0, promo: 0, boilerplate: 0 }));
+    entry.blocks++;
+    const cues = textCues(block.text);
+    if (cues.includes('promo') || PATTERNS.price.test(block.text)) entry.promo++;
+    if (cues.includes('boilerplate')) entry.boilerplate++;
+  }
+  const result = new Map<string, string>();
+  for (const [key, entry] of tally) {
+    if (entry.promo >= entry.blocks * LISTING_CUE_SHARE) result.set(key, 'promo');
+    else if (entry.boilerplate >= entry.blocks * LISTING_CUE_SHARE) result.set(key, 'boilerplate');
+  }
+  return result;
 }
 
 /** Feature token to weighted count. */
@@ -46,6 +75,13 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   if (block.headingLevel) add('heading');
   for (const tag of new Set(block.ancestorTags)) if (SEMANTIC_ANCESTORS.has(tag)) add(`in=${tag}`);
   for (const token of block.classTokens) add(`cls=${token}`, CLASS_WEIGHT);
+  for (const cue of block.classCues) add(`ccue=${cue}`);
+  const size = block.wordCount <= SHORT_BLOCK_WORDS ? 'short' : 'long';
+  for (const cue of textCues(block.text)) add(`tcue=${cue}.${size}`);
+  if (block.wordCount <= SHORT_BLOCK_WORDS) add(`line=${block.text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()}`, 1);
+  if (block.sectionHeading) for (const cue of textCues(block.sectionHeading)) add(`hcue=${cue}`);
+  const listingCue = page.listingCues.get(block.listingKey ?? '');
+  if (listingCue) add(`lcue=${listingCue}`);
 
   add(`words=${bucket(block.wordCount, WORD_BUCKETS)}`);
   const density = block.wordCount > 0 ? block.linkWordCount / block.wordCount : 0;

@@ -29,6 +29,8 @@ export interface Block {
   ancestorTags: string[];
   /** Class and id tokens of the block's element and its nearest ancestors (lowercase words). */
   classTokens: string[];
+  /** Cues from class/id of the block and its ancestors: `promo.near`, `boilerplate.far`, … */
+  classCues: string[];
   /** Lists and quotes around the block, outermost first. */
   wrappers: Wrapper[];
   /** Structurally identical siblings of the block's repeating unit (1 = not repeated). */

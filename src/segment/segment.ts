@@ -1,5 +1,6 @@
 import { isLabel, type Label } from '../types.js';
 import type { Block, Wrapper } from './block.js';
+import { classCues } from '../features/cues.js';
 import { sanitizeNodes } from './sanitize.js';
 import { INLINE_TAGS, LISTING_UNIT_TAGS, SKIPPED_TAGS, TABLE_PART_TAGS, WRAPPER_TAGS } from './tags.js';
 
@@ -13,6 +14,8 @@ export const LABEL_ATTRIBUTE = 'data-winnow-label';
 const MAX_DATA_TABLE_CELL_WORDS = 80;
 /** How many ancestor levels contribute class/id tokens. */
 const CLASS_TOKEN_LEVELS = 8;
+/** Class cues this many levels up or closer count as the block's own container. */
+const NEAR_LEVELS = 2;
 /** How far up from a block to look for the repeating unit of a listing. */
 const LISTING_SEARCH_LEVELS = 5;
 /** Longest short line that still reads as a section label ("Around the web", "Partner offer"). */
@@ -33,6 +36,8 @@ interface Frame {
   tag: string;
   path: string;
   classTokens: string[];
+  /** Cue names (`promo`, `boilerplate`) the element's class or id carries. */
+  classCues: string[];
   gold: Label | null;
   /** Blocks emitted inside this element so far. */
   blockCount: number;
@@ -76,6 +81,7 @@ class Segmenter {
       tag,
       path,
       classTokens: classTokensOf(element),
+      classCues: classCues(`${element.getAttribute('class') ?? ''} ${element.getAttribute('id') ?? ''}`),
       gold: this.labelOf(element, parent?.gold ?? null),
       blockCount: 0,
       heading: null,
@@ -146,6 +152,7 @@ class Segmenter {
       imageCount: content.images,
       ancestorTags: ancestorTags(frames, tag === '#run'),
       classTokens: nearestClassTokens(frames),
+      classCues: nearestClassCues(frames),
       wrappers: wrappersOf(frames, tag === '#run'),
       listingSize: listing.size,
       listingKey: listing.key,
@@ -392,6 +399,15 @@ function nearestClassTokens(frames: Frame[]): string[] {
     for (const token of frames[i].classTokens) tokens.add(token);
   }
   return [...tokens];
+}
+
+/** Class cues of the block's element and ancestors, as `cue.near` (up to 2 levels up) or `cue.far`. */
+function nearestClassCues(frames: Frame[]): string[] {
+  const cues = new Set<string>();
+  for (let i = frames.length - 1, distance = 0; i >= 0 && distance < CLASS_TOKEN_LEVELS; i--, distance++) {
+    for (const cue of frames[i].classCues) cues.add(`${cue}.${distance <= NEAR_LEVELS ? 'near' : 'far'}`);
+  }
+  return [...cues];
 }
 
 function wrappersOf(frames: Frame[], isRun: boolean): Wrapper[] {

@@ -1,0 +1,57 @@
+/**
+ * Cue words: small hand-made lexicons, in the languages winnow stems, of what sells and what is
+ * site chrome. Each pools many rare words into one frequent feature, so a cue learned from one
+ * template ("Anzeige", "Publicité", "div.ad-slot") carries over to every other template that
+ * uses any word of the same list. The classifier still decides how much a cue is worth.
+ */
+
+/** One case-insensitive pattern matching any of the phrases as whole words. */
+function wordList(phrases: string[]): RegExp {
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${phrases.join('|')})(?![\\p{L}\\p{N}])`, 'iu');
+}
+
+/** Words in block or heading text that mark advertising and selling. */
+const PROMO_TEXT = wordList([
+  'ad', 'ads', 'advertisement', 'advertorial', 'sponsored', 'sponsor', 'promoted', 'paid (?:content|post|partnership)',
+  'partner (?:content|offer)', 'offer from our partner', 'around the web', 'you may like', 'deals?',
+  'coupon', 'promo code', 'use code', 'buy now', 'shop now', 'add to (?:cart|bag|basket)', 'check price',
+  'view deal', 'see price', 'on amazon', 'at amazon', 'free shipping', 'limited time', '\\d+ ?% off', 'sign-up bonus',
+  'anzeige', 'werbung', 'gesponsert', 'angebot', 'rabatt', 'gutschein', 'jetzt kaufen',
+  'publicité', 'sponsorisé', 'contenu sponsorisé', 'code promo', 'partenaire', 'offre',
+  'publicidad', 'patrocinado', 'contenido patrocinado', 'oferta', 'descuento', 'cupón',
+  'pubblicità', 'sponsorizzato', 'advertentie', 'publicidade',
+]);
+
+/** Words in block or heading text that mark the site's own chrome. */
+const BOILERPLATE_TEXT = wordList([
+  'cookies?', 'consent', 'privacy', 'newsletter', 'subscribe', 'sign up', 'sign in', 'log in', 'register',
+  'share', 'follow us', 'related', 'read more', 'read next', 'more from', 'most (?:read|popular)', 'trending',
+  'comments?', 'reply', 'copyright', 'all rights reserved', 'terms of (?:use|service)', 'contact us',
+  'about us', 'skip to', 'menu', 'back to top', 'photo:', 'image:', 'credit:',
+  'datenschutz', 'abonnieren', 'weiterlesen', 'mehr zum thema', 'kommentare', 'teilen', 'impressum',
+  'lire aussi', 'abonnez', "s'abonner", 'partager', 'commentaires', 'mentions légales', 'à lire',
+  'suscríbete', 'boletín', 'compartir', 'comentarios', 'lee también', 'más leídas',
+]);
+
+/** Class/id fragments of ad and selling containers (whole tokens, split on non-letters). */
+const PROMO_CLASS = /(?:^|[^a-z])(?:ad|ads|adv|advert|advertisement|adslot|adunit|dfp|gpt|sponsor|sponsored|promo|promoted|taboola|outbrain|trc|affiliate|aff|deal|deals|shop|shopping|commerce|partner|offer|coupon|native|paid|mpu|leaderboard|skyscraper|billboard)(?:[^a-z]|$)/i;
+
+/** Class/id fragments of site chrome containers. */
+const BOILERPLATE_CLASS = /(?:^|[^a-z])(?:nav|navbar|menu|header|masthead|footer|cookie|consent|gdpr|newsletter|subscribe|signup|share|sharing|social|related|recirc|comment|comments|breadcrumb|breadcrumbs|tags?|author|byline|bio|caption|credit|meta|sidebar|widget|paywall|meter|toc|pagination|pager|trending|popular)(?:[^a-z]|$)/i;
+
+/** Cue tokens for a piece of text (`promo`, `boilerplate`, both or none). */
+export function textCues(text: string): string[] {
+  const cues: string[] = [];
+  if (PROMO_TEXT.test(text)) cues.push('promo');
+  if (BOILERPLATE_TEXT.test(text)) cues.push('boilerplate');
+  return cues;
+}
+
+/** Cue tokens for raw class/id attribute values (camelCase split first). */
+export function classCues(classAndId: string): string[] {
+  const split = classAndId.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  const cues: string[] = [];
+  if (PROMO_CLASS.test(split)) cues.push('promo');
+  if (BOILERPLATE_CLASS.test(split)) cues.push('boilerplate');
+  return cues;
+}

@@ -4,6 +4,7 @@ import { LABELS, type Label } from '../types.js';
 import type { Model } from './model.js';
 import { scoreNaiveBayes, softmax, topFeatures } from './naive-bayes.js';
 import { smoothLabels } from './smooth.js';
+import { contextFeatures, mergeBags } from './context.js';
 
 /** A block's label with everything a reviewer needs to see why. */
 export interface BlockVerdict {
@@ -16,13 +17,30 @@ export interface BlockVerdict {
   topFeatures: string[];
 }
 
+/**
+ * Joint log scores per block from the two passes: the first pass scores each block alone; the
+ * second scores its features plus what the first pass said of its neighbours and container.
+ * Also returns the second-pass feature bags (for explanations).
+ */
+export function scoreBlocks(blocks: Block[], features: FeatureBag[], model: Model): { scores: number[][]; bags: FeatureBag[] } {
+  const first = features.map((bag) => scoreNaiveBayes(model.nb, bag));
+  if (!model.contextNb) return { scores: first, bags: features };
+  const firstPosteriors = first.map((scores) => softmax(scores));
+  const context = contextFeatures(blocks, firstPosteriors, model.nb.classes);
+  const bags = features.map((bag, i) => mergeBags(bag, context[i]));
+  return { scores: bags.map((bag) => scoreNaiveBayes(model.contextNb!, bag)), bags };
+}
+
 /** Score every block with the model, then let page structure smooth the labels. */
 export function classifyBlocks(blocks: Block[], features: FeatureBag[], model: Model): BlockVerdict[] {
   const labels = model.nb.classes as Label[];
-  const posteriors = features.map((bag) => softmax(scoreNaiveBayes(model.nb, bag), model.temperature));
+  const { scores, bags } = scoreBlocks(blocks, features, model);
+  const explainer = model.contextNb ?? model.nb;
+  const bias = model.bias ?? [];
+  const posteriors = scores.map((row) => softmax(row.map((score, c) => score + (bias[c] ?? 0) * model.temperature), model.temperature));
   const smoothed = smoothLabels(
     blocks.map((block, i) => ({ posterior: posteriors[i], listingKey: block.listingKey, listingSize: block.listingSize })),
-    labels.indexOf('editorial'),
+    labels,
     model.smoothing,
   );
   return smoothed.map((result, i) => {
@@ -34,7 +52,7 @@ export function classifyBlocks(blocks: Block[], features: FeatureBag[], model: M
       scores: Object.fromEntries(LABELS.map((name) => [name, round(posteriors[i][labels.indexOf(name)])])) as Record<Label, number>,
       rawLabel: rawIndex !== result.labelIndex ? labels[rawIndex] : undefined,
       smoothedBy: result.smoothedBy,
-      topFeatures: topFeatures(model.nb, features[i], result.labelIndex),
+      topFeatures: topFeatures(explainer, bags[i], result.labelIndex),
     };
   });
 }

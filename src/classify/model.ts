@@ -26,9 +26,17 @@ export interface Model {
   createdAt: string;
   labels: Label[];
   nb: NaiveBayesParameters;
+  /** Second pass: block features plus the first pass's verdict on neighbours and container (null: one pass). */
+  contextNb: NaiveBayesParameters | null;
   /** Softmax temperature fitted on held-out pages (confidences then mean what they say). */
   temperature: number;
   smoothing: SmoothingOptions;
+  /**
+   * Log-odds added to each class after tempering (in `labels` order): moves the operating point
+   * toward a class whose misses cost more (an ad left in an article is worse than an extra box
+   * removed). Fitted by cross-validation.
+   */
+  bias?: number[];
   trainedOn: { pages: number; blocks: number; fixtureHash: string };
   metrics: ModelMetrics | null;
 }
@@ -47,8 +55,8 @@ export function defaultModelDir(): string {
 const CURRENT_FILE = 'current.json';
 
 /** Version string from the feature version and a hash of the parameters. */
-export function modelVersion(nb: NaiveBayesParameters, temperature: number): string {
-  const hash = createHash('sha256').update(JSON.stringify({ nb, temperature })).digest('hex').slice(0, 10);
+export function modelVersion(nb: NaiveBayesParameters, contextNb: NaiveBayesParameters | null, temperature: number): string {
+  const hash = createHash('sha256').update(JSON.stringify({ nb, contextNb, temperature })).digest('hex').slice(0, 10);
   return `nb-f${FEATURE_VERSION}-${hash}`;
 }
 

@@ -26,7 +26,7 @@ export interface TrainingExample {
 }
 
 export interface TrainOptions {
-  /** Lidstone smoothing added to every token count. @defaultValue 0.5 */
+  /** Lidstone smoothing added to every token count (0.2 won cross-validation over 0.1, 0.5, 1). @defaultValue 0.2 */
   alpha?: number;
   /** Tokens with a smaller total weight across all classes are dropped. @defaultValue 2 */
   minCount?: number;
@@ -34,7 +34,7 @@ export interface TrainOptions {
 
 /** Count weighted tokens per class and turn them into smoothed log probabilities. */
 export function trainNaiveBayes(classes: readonly string[], examples: TrainingExample[], options: TrainOptions = {}): NaiveBayesParameters {
-  const alpha = options.alpha ?? 0.5;
+  const alpha = options.alpha ?? 0.2;
   const minCount = options.minCount ?? 2;
   const classIndex = new Map(classes.map((name, i) => [name, i]));
   const docCounts = new Array<number>(classes.length).fill(0);

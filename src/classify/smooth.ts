@@ -11,20 +11,27 @@ export interface SmoothingOptions {
   /** Smallest listing (identical siblings) that votes. @defaultValue 3 */
   minListingSize: number;
   /**
-   * A lone non-editorial block between two editorial neighbours becomes editorial when its own
-   * confidence is below this. 0 turns context smoothing off.
-   * @defaultValue 0.9
+   * A lone block between two editorial neighbours becomes editorial when its own confidence is
+   * below this. 0 turns context smoothing off.
+   * @defaultValue 0.7
    */
   contextMaxConfidence: number;
   /** Neighbours must be editorial with at least this confidence. @defaultValue 0.7 */
   contextNeighbourConfidence: number;
+  /**
+   * Labels the context rule may turn into editorial. Ads sit between paragraphs by design, so
+   * only chrome-looking blocks (a one-line paragraph read as boilerplate) are given back.
+   * @defaultValue ['boilerplate']
+   */
+  contextFrom: string[];
 }
 
 export const DEFAULT_SMOOTHING: SmoothingOptions = {
   listingWeight: 1,
   minListingSize: 3,
-  contextMaxConfidence: 0.9,
+  contextMaxConfidence: 0.7,
   contextNeighbourConfidence: 0.7,
+  contextFrom: ['boilerplate'],
 };
 
 /** One block's classifier output and the structure smoothing looks at. */
@@ -50,13 +57,13 @@ const FLOOR = 1e-9;
  * 1. listings: each member's log-posterior plus `listingWeight` × the listing's mean
  *    log-posterior, renormalised — sixty cards of one rail end up with one label, while a card
  *    with strong evidence of its own ("Sponsored" among related stories) keeps it;
- * 2. context: a block outside any listing, not confidently labeled, between two confident
- *    editorial neighbours, is editorial (a short sentence between two paragraphs).
+ * 2. context: a block outside any listing, read as chrome without confidence, between two
+ *    confident editorial neighbours, is editorial (a one-line paragraph between two long ones).
  */
-export function smoothLabels(inputs: SmoothingInput[], editorialIndex: number, options: SmoothingOptions): SmoothedLabel[] {
+export function smoothLabels(inputs: SmoothingInput[], labels: readonly string[], options: SmoothingOptions): SmoothedLabel[] {
   const out: SmoothedLabel[] = inputs.map((input) => fromPosterior(input.posterior));
   if (options.listingWeight > 0) smoothListings(inputs, out, options);
-  if (options.contextMaxConfidence > 0) smoothContext(inputs, out, editorialIndex, options);
+  if (options.contextMaxConfidence > 0) smoothContext(inputs, out, labels, options);
   return out;
 }
 
@@ -83,12 +90,14 @@ function smoothListings(inputs: SmoothingInput[], out: SmoothedLabel[], options:
   }
 }
 
-function smoothContext(inputs: SmoothingInput[], out: SmoothedLabel[], editorial: number, options: SmoothingOptions): void {
+function smoothContext(inputs: SmoothingInput[], out: SmoothedLabel[], labels: readonly string[], options: SmoothingOptions): void {
+  const editorial = labels.indexOf('editorial');
+  const flippable = new Set(options.contextFrom.map((label) => labels.indexOf(label)));
   const isConfidentEditorial = (i: number) =>
     i >= 0 && i < out.length && out[i].labelIndex === editorial && out[i].confidence >= options.contextNeighbourConfidence;
   const flips: number[] = [];
   for (let i = 1; i < out.length - 1; i++) {
-    if (out[i].labelIndex === editorial || out[i].confidence >= options.contextMaxConfidence) continue;
+    if (!flippable.has(out[i].labelIndex) || out[i].confidence >= options.contextMaxConfidence) continue;
     if (inputs[i].listingKey && inputs[i].listingSize >= options.minListingSize) continue;
     if (isConfidentEditorial(i - 1) && isConfidentEditorial(i + 1)) flips.push(i);
   }

@@ -31,7 +31,9 @@ export const STRUCTURE_WEIGHT = 3;
 /** Weight of one word of block text. */
 export const TEXT_WEIGHT = 1;
 /** Weight of one class/id token (many per block, often template-specific). */
-export const CLASS_WEIGHT = 2;
+export const CLASS_WEIGHT = 1;
+/** Weight of one second-pass context token (a neighbour's or the container's first-pass label). */
+export const CONTEXT_WEIGHT = 1;
 /** Weight of one word of the section heading above the block ("Sponsored", "Related"). */
 export const HEADING_WEIGHT = 2;
 /** Blocks of at most this many words are short: labels, buttons, ad markers. */

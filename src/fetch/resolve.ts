@@ -8,22 +8,20 @@ import { type AllowList, checkAddress, checkPort, hostOf } from './ssrf.js';
  * Every address the URL's host resolves to, each checked against the SSRF guard, then the port
  * (which may depend on the addresses). An IP literal is its own single address. Throws
  * `blocked_address` if any one address is blocked: a name with one private address is refused
- * even when it also has public ones.
+ * even when it also has public ones. A host name on the allow list skips the address check.
  */
 export async function resolveChecked(url: URL, allow: AllowList, lookup: LookupFunction): Promise<ResolvedAddress[]> {
   const host = hostOf(url);
   const family = isIP(host);
-  let addresses: ResolvedAddress[];
-  if (family !== 0) {
-    addresses = [{ address: host, family }];
-  } else {
-    addresses = await resolve(host, lookup, url.href);
-  }
-  for (const { address } of addresses) {
-    try {
-      checkAddress(address, allow);
-    } catch {
-      throw new BlockedAddressError(`${host} resolves to ${address}, which is not a public address`, url.href);
+  const addresses = family !== 0 ? [{ address: host, family }] : await resolve(host, lookup, url.href);
+  // A host the operator listed by name may resolve to private addresses: that is why it is listed.
+  if (!allow.allowsHost(host)) {
+    for (const { address } of addresses) {
+      try {
+        checkAddress(address, allow);
+      } catch {
+        throw new BlockedAddressError(`${host} resolves to ${address}, which is not a public address`, url.href);
+      }
     }
   }
   checkPort(url, addresses.map((entry) => entry.address), allow);

@@ -23,6 +23,8 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   const text = value?.trim();
   if (!text) return undefined;
   if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // Date.parse takes '-5' or '1.5' for dates; an HTTP-date always names its month.
+  if (!/[a-z]{3}/i.test(text)) return undefined;
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -218,6 +218,9 @@ class Segmenter {
   /** A table of short inline cells (data), as opposed to a table used for page layout. */
   private isDataTable(table: Element): boolean {
     if (table.querySelector('table')) return false;
+    // One column is a stack of boxes (old layouts, text-ad columns), not data.
+    const widest = Math.max(0, ...Array.from(table.querySelectorAll('tr'), (row) => row.querySelectorAll('td, th').length));
+    if (widest < 2) return false;
     for (const cell of Array.from(table.querySelectorAll('td, th'))) {
       for (const inner of Array.from(cell.querySelectorAll('*'))) {
         const tag = inner.tagName.toLowerCase();

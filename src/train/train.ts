@@ -1,6 +1,14 @@
-import { classifyBlocks } from '../classify/classify.js';
+import { classifyBlocks, scoreBlocks } from '../classify/classify.js';
 import { modelVersion, type Model, type ModelMetrics } from '../classify/model.js';
-import { scoreNaiveBayes, softmax, trainNaiveBayes, type TrainOptions } from '../classify/naive-bayes.js';
+import { contextFeatures, mergeBags } from '../classify/context.js';
+import {
+  scoreNaiveBayes,
+  softmax,
+  trainNaiveBayes,
+  type NaiveBayesParameters,
+  type TrainingExample,
+  type TrainOptions,
+} from '../classify/naive-bayes.js';
 import { DEFAULT_SMOOTHING, type SmoothingOptions } from '../classify/smooth.js';
 import { FEATURE_VERSION } from '../features/constants.js';
 import { LABELS, type Label } from '../types.js';
@@ -9,6 +17,8 @@ import { addToConfusion, emptyConfusion, metricsFromConfusion } from './metrics.
 
 export interface TrainModelOptions extends TrainOptions {
   smoothing?: SmoothingOptions;
+  /** Train the second, context-aware pass. @defaultValue true */
+  context?: boolean;
   /** Softmax temperature; when omitted it is fitted by cross-validation. */
   temperature?: number;
   fixtureHash?: string;
@@ -18,24 +28,49 @@ export interface TrainModelOptions extends TrainOptions {
 }
 
 /** Candidate temperatures: NB's log-likelihoods sum over many tokens, so posteriors are too sharp. */
+/** Folds inside a training set that give the second pass honest first-pass verdicts. */
+const INNER_FOLDS = 5;
+
 const TEMPERATURES = [1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32];
 
-/** Fit Naive Bayes on every block of the given pages (no metrics, no temperature fitting). */
+/**
+ * Fit both passes on every block of the given pages (no metrics, no temperature fitting). The
+ * second pass learns from first-pass verdicts on pages the first pass did not see (inner
+ * folds), as it will meet them on new pages.
+ */
 export function fitModel(pages: LabeledPage[], options: TrainModelOptions = {}): Model {
-  const examples = pages.flatMap((page) => page.analysis.features.map((features, i) => ({ features, label: page.gold[i] })));
-  const nb = trainNaiveBayes(LABELS, examples, options);
+  const nb = trainNaiveBayes(LABELS, examplesOf(pages), options);
+  const contextNb = options.context === false || pages.length < 2 ? null : fitContextPass(pages, options);
   const temperature = options.temperature ?? 1;
   return {
-    version: modelVersion(nb, temperature),
+    version: modelVersion(nb, contextNb, temperature),
     featureVersion: FEATURE_VERSION,
     createdAt: new Date().toISOString(),
     labels: [...LABELS],
     nb,
+    contextNb,
     temperature,
     smoothing: options.smoothing ?? DEFAULT_SMOOTHING,
-    trainedOn: { pages: pages.length, blocks: examples.length, fixtureHash: options.fixtureHash ?? '' },
+    trainedOn: { pages: pages.length, blocks: pages.reduce((sum, page) => sum + page.gold.length, 0), fixtureHash: options.fixtureHash ?? '' },
     metrics: null,
   };
+}
+
+function examplesOf(pages: LabeledPage[]): TrainingExample[] {
+  return pages.flatMap((page) => page.analysis.features.map((features, i) => ({ features, label: page.gold[i] })));
+}
+
+function fitContextPass(pages: LabeledPage[], options: TrainModelOptions): NaiveBayesParameters {
+  const examples: TrainingExample[] = [];
+  for (const held of pageFolds(pages, INNER_FOLDS, options.seed)) {
+    const firstPass = trainNaiveBayes(LABELS, examplesOf(pages.filter((page) => !held.includes(page))), options);
+    for (const page of held) {
+      const posteriors = page.analysis.features.map((bag) => softmax(scoreNaiveBayes(firstPass, bag)));
+      const context = contextFeatures(page.analysis.blocks, posteriors, LABELS);
+      page.analysis.features.forEach((bag, i) => examples.push({ features: mergeBags(bag, context[i]), label: page.gold[i] }));
+    }
+  }
+  return trainNaiveBayes(LABELS, examples, options);
 }
 
 /**
@@ -95,9 +130,8 @@ export function fitTemperature(folds: LabeledPage[][], models: Model[]): number 
   const heldOut: { scores: number[]; gold: number }[] = [];
   folds.forEach((held, f) => {
     for (const page of held) {
-      page.analysis.features.forEach((features, i) => {
-        heldOut.push({ scores: scoreNaiveBayes(models[f].nb, features), gold: LABELS.indexOf(page.gold[i]) });
-      });
+      const { scores } = scoreBlocks(page.analysis.blocks, page.analysis.features, models[f]);
+      scores.forEach((row, i) => heldOut.push({ scores: row, gold: LABELS.indexOf(page.gold[i]) }));
     }
   });
   let best = { temperature: 1, loss: Infinity };

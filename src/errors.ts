@@ -13,7 +13,16 @@ export type ErrorCode =
   | 'no_model'
   | 'model_mismatch'
   | 'bad_fixture'
-  | 'bad_input';
+  | 'bad_input'
+  | 'blocked_address'
+  | 'bad_url'
+  | 'timeout'
+  | 'too_many_redirects'
+  | 'unsupported_type'
+  | 'http_error'
+  | 'robots_disallowed'
+  | 'network'
+  | 'not_found';
 
 export class WinnowError extends Error {
   /** Machine-readable reason, stored with a failed page. */

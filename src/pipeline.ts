@@ -3,7 +3,7 @@ import type { Model } from './classify/model.js';
 import { parsePage, DEFAULT_ENGINE } from './dom/engine.js';
 import { assembleHtml, assembleText, htmlToMarkdown } from './extract/assemble.js';
 import { readabilityVerdict, type PageMetadata } from './extract/readability.js';
-import { blockFeatures, listingCues, type FeatureBag } from './features/index.js';
+import { blockFeatures, keptSpan, listingCues, type FeatureBag } from './features/index.js';
 import { languageOf } from './features/text-tokens.js';
 import { decodeHtml } from './input/decode.js';
 import { DEFAULT_LIMITS, preparePage, type PageLimits } from './input/prepare.js';
@@ -60,6 +60,7 @@ export function analyzePage(html: string, options: PipelineOptions & { readLabel
       title: verdict.metadata.title,
       language,
       listingCues: listingCues(blocks),
+      keptSpan: keptSpan(verdict.kept),
     };
     const features = blocks.map((block) => blockFeatures(block, context));
     for (const block of blocks) block.textNodes = [];
@@ -92,9 +93,29 @@ export function moderateBytes(bytes: Uint8Array, options: ModerateOptions & { co
   return moderate(decodeHtml(bytes, options.contentType).html, options);
 }
 
+/**
+ * The article body: editorial blocks, less a leading headline that repeats the title (the title
+ * has its own field, as in Readability's output).
+ */
+function bodyBlocks(editorial: Block[], title: string | null): Block[] {
+  const first = editorial[0];
+  if (first && title && first.headingLevel > 0 && normalizeTitle(first.text) === normalizeTitle(title)) return editorial.slice(1);
+  return editorial;
+}
+
+function normalizeTitle(text: string): string {
+  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+}
+
+/** The body as Markdown under the title as a level-1 heading. */
+function articleMarkdown(title: string | null, html: string): string {
+  const body = htmlToMarkdown(html);
+  return title ? `# ${title.replace(/\s+/g, ' ')}\n\n${body}` : body;
+}
+
 /** Label an analysed page and assemble its article. */
 export function articleFrom(analysis: PageAnalysis, model: Model, url: string | null): Article {
-  const verdicts = classifyBlocks(analysis.blocks, analysis.features, model);
+  const verdicts = classifyBlocks(analysis.blocks, analysis.features, model, analysis.readabilityFound ? analysis.kept : null);
   const blocks: LabeledBlock[] = analysis.blocks.map((block, i) => ({
     index: block.index,
     path: block.path,
@@ -111,7 +132,7 @@ export function articleFrom(analysis: PageAnalysis, model: Model, url: string | 
     listingKey: block.listingKey,
     topFeatures: verdicts[i].topFeatures,
   }));
-  const editorial = analysis.blocks.filter((_, i) => verdicts[i].label === 'editorial');
+  const editorial = bodyBlocks(analysis.blocks.filter((_, i) => verdicts[i].label === 'editorial'), analysis.metadata.title);
   const html = assembleHtml(editorial);
   const counts = Object.fromEntries(LABELS.map((label) => [label, 0])) as Record<Label, number>;
   analysis.blocks.forEach((block, i) => (counts[verdicts[i].label] += block.wordCount));
@@ -120,7 +141,7 @@ export function articleFrom(analysis: PageAnalysis, model: Model, url: string | 
     ...analysis.metadata,
     text: assembleText(editorial),
     html,
-    markdown: htmlToMarkdown(html),
+    markdown: articleMarkdown(analysis.metadata.title, html),
     blocks,
     model: model.version,
     engine: analysis.engine ?? DEFAULT_ENGINE,

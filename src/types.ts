@@ -6,6 +6,9 @@ export function isLabel(value: unknown): value is Label {
   return typeof value === 'string' && (LABELS as readonly string[]).includes(value);
 }
 
+/** Structural rule that changed a block's label after classification (see classify/smooth.ts). */
+export type SmoothingRule = 'listing' | 'context' | 'readability';
+
 /** Which DOM implementation parses the page. */
 export type EngineName = 'jsdom' | 'linkedom';
 
@@ -29,7 +32,7 @@ export interface LabeledBlock {
   /** Label the classifier gave before structural smoothing, when smoothing changed it. */
   rawLabel?: Label;
   /** Which smoothing rule changed the label, if any. */
-  smoothedBy?: 'listing' | 'context';
+  smoothedBy?: SmoothingRule;
   /** Fraction of the block's text that Readability kept (0..1). */
   readability: number;
   /** Number of structurally identical siblings in the block's listing (1 = not in one). */

@@ -1,6 +1,6 @@
 import type { Block } from '../segment/block.js';
 import type { FeatureBag } from '../features/index.js';
-import { LABELS, type Label } from '../types.js';
+import { LABELS, type Label, type SmoothingRule } from '../types.js';
 import type { Model } from './model.js';
 import { scoreNaiveBayes, softmax, topFeatures } from './naive-bayes.js';
 import { smoothLabels } from './smooth.js';
@@ -13,7 +13,7 @@ export interface BlockVerdict {
   /** Posterior per label before smoothing. */
   scores: Record<Label, number>;
   rawLabel?: Label;
-  smoothedBy?: 'listing' | 'context';
+  smoothedBy?: SmoothingRule;
   topFeatures: string[];
 }
 
@@ -32,14 +32,19 @@ export function scoreBlocks(blocks: Block[], features: FeatureBag[], model: Mode
 }
 
 /** Score every block with the model, then let page structure smooth the labels. */
-export function classifyBlocks(blocks: Block[], features: FeatureBag[], model: Model): BlockVerdict[] {
+export function classifyBlocks(blocks: Block[], features: FeatureBag[], model: Model, kept: Float64Array | null = null): BlockVerdict[] {
   const labels = model.nb.classes as Label[];
   const { scores, bags } = scoreBlocks(blocks, features, model);
   const explainer = model.contextNb ?? model.nb;
   const bias = model.bias ?? [];
   const posteriors = scores.map((row) => softmax(row.map((score, c) => score + (bias[c] ?? 0) * model.temperature), model.temperature));
   const smoothed = smoothLabels(
-    blocks.map((block, i) => ({ posterior: posteriors[i], listingKey: block.listingKey, listingSize: block.listingSize })),
+    blocks.map((block, i) => ({
+      posterior: posteriors[i],
+      listingKey: block.listingKey,
+      listingSize: block.listingSize,
+      readability: kept ? kept[i] : null,
+    })),
     labels,
     model.smoothing,
   );

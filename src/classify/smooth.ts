@@ -1,3 +1,4 @@
+import type { SmoothingRule } from '../types.js';
 import { softmax } from './naive-bayes.js';
 
 /** How structure adjusts the classifier's per-block posteriors. */
@@ -24,6 +25,13 @@ export interface SmoothingOptions {
    * @defaultValue ['boilerplate']
    */
   contextFrom: string[];
+  /**
+   * A block Readability dropped (while keeping an article elsewhere) is editorial only with at
+   * least this confidence: bringing text back is where a classifier trained on few templates
+   * errs most (long comments read like prose). 0 turns the rule off.
+   * @defaultValue 0.9
+   */
+  restoreMinConfidence: number;
 }
 
 export const DEFAULT_SMOOTHING: SmoothingOptions = {
@@ -32,6 +40,7 @@ export const DEFAULT_SMOOTHING: SmoothingOptions = {
   contextMaxConfidence: 0.7,
   contextNeighbourConfidence: 0.7,
   contextFrom: ['boilerplate'],
+  restoreMinConfidence: 0.9,
 };
 
 /** One block's classifier output and the structure smoothing looks at. */
@@ -40,6 +49,8 @@ export interface SmoothingInput {
   posterior: number[];
   listingKey: string | null;
   listingSize: number;
+  /** Share of the block's text Readability kept; null when Readability found no article. */
+  readability: number | null;
 }
 
 export interface SmoothedLabel {
@@ -47,7 +58,7 @@ export interface SmoothedLabel {
   confidence: number;
   /** Posterior after smoothing, in `labels` order. */
   posterior: number[];
-  smoothedBy?: 'listing' | 'context';
+  smoothedBy?: SmoothingRule;
 }
 
 const FLOOR = 1e-9;
@@ -64,6 +75,7 @@ export function smoothLabels(inputs: SmoothingInput[], labels: readonly string[]
   const out: SmoothedLabel[] = inputs.map((input) => fromPosterior(input.posterior));
   if (options.listingWeight > 0) smoothListings(inputs, out, options);
   if (options.contextMaxConfidence > 0) smoothContext(inputs, out, labels, options);
+  if (options.restoreMinConfidence > 0) guardRestores(inputs, out, labels, options);
   return out;
 }
 
@@ -104,6 +116,17 @@ function smoothContext(inputs: SmoothingInput[], out: SmoothedLabel[], labels: r
   for (const i of flips) {
     out[i] = { labelIndex: editorial, confidence: out[i].posterior[editorial], posterior: out[i].posterior, smoothedBy: 'context' };
   }
+}
+
+function guardRestores(inputs: SmoothingInput[], out: SmoothedLabel[], labels: readonly string[], options: SmoothingOptions): void {
+  const editorial = labels.indexOf('editorial');
+  out.forEach((result, i) => {
+    if (result.labelIndex !== editorial || inputs[i].readability !== 0) return;
+    if (result.confidence >= options.restoreMinConfidence) return;
+    const others = result.posterior.map((p, c) => (c === editorial ? -1 : p));
+    const best = others.indexOf(Math.max(...others));
+    out[i] = { labelIndex: best, confidence: result.posterior[best], posterior: result.posterior, smoothedBy: 'readability' };
+  });
 }
 
 function fromPosterior(posterior: number[]): SmoothedLabel {

@@ -163,6 +163,7 @@ function emitArticle(input: Input, article: Article, options: RunOptions, stdout
   }
   if (total > 1) stdout.write(`==> ${input.location} <==\n`);
   const body = options.format === 'html' ? article.html : options.format === 'md' ? article.markdown : article.text;
-  const heading = options.format === 'text' || !options.format ? (article.title ? `${article.title}\n\n` : '') : '';
+  const plain = options.format === 'text' || !options.format;
+  const heading = plain && article.title && !article.text.startsWith(article.title) ? `${article.title}\n\n` : '';
   stdout.write(`${heading}${body}\n`);
 }

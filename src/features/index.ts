@@ -5,6 +5,7 @@ import {
   MAX_WORD_REPEAT,
   PATTERNS,
   POSITION_BUCKETS,
+  READABILITY_WEIGHT,
   READABILITY_KEPT,
   SEMANTIC_ANCESTORS,
   STRUCTURE_WEIGHT,
@@ -31,6 +32,8 @@ export interface PageContext {
   title: string | null;
   /** Page language code (`en`, `de`, …). */
   language: string;
+  /** First and last index of blocks Readability mostly kept, or null. */
+  keptSpan: [number, number] | null;
   /** Per listing key: the cue most of its items carry (see `listingCues`). */
   listingCues: Map<string, string>;
 }
@@ -40,6 +43,19 @@ export interface PageContext {
  * a price or a selling word, `boilerplate` when a quarter show chrome words. One card rarely
  * shows its price in every block; the listing does.
  */
+/** First and last block Readability kept most of (`READABILITY_KEPT`), or null when none. */
+export function keptSpan(kept: Float64Array): [number, number] | null {
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < kept.length; i++) {
+    if (kept[i] >= READABILITY_KEPT) {
+      if (first === -1) first = i;
+      last = i;
+    }
+  }
+  return first === -1 ? null : [first, last];
+}
+
 export function listingCues(blocks: Block[]): Map<string, string> {
   const tally = new Map<string, { blocks: number; promo: number; boilerplate: number }>();
   for (const block of blocks) {
@@ -95,7 +111,10 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   const position = Math.min(POSITION_BUCKETS - 1, Math.floor((block.index / Math.max(1, page.blocks.length)) * POSITION_BUCKETS));
   add(`pos=${position}`);
 
-  add(`rd=${readabilityToken(block.index, page)}`);
+  // Readability's verdict means more on prose than on a one-line label or an ad slot.
+  const length = block.wordCount <= 8 ? 'short' : block.wordCount <= 30 ? 'mid' : 'long';
+  add(`rd=${readabilityToken(block.index, page)}.${length}`, READABILITY_WEIGHT);
+  add(`span=${spanPosition(block.index, page)}`);
   add(`rd_prev=${readabilityToken(block.index - 1, page)}`, 1);
   add(`rd_next=${readabilityToken(block.index + 1, page)}`, 1);
 
@@ -118,6 +137,16 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
     if (seen <= MAX_WORD_REPEAT) add(`w=${token}`, TEXT_WEIGHT);
   }
   return bag;
+}
+
+/**
+ * Where the block sits relative to the run of blocks Readability kept: `before` (header, nav),
+ * `inside`, `after` (comments, related stories, footer) or `none` when Readability kept nothing.
+ */
+function spanPosition(index: number, page: PageContext): string {
+  if (!page.readabilityFound || page.keptSpan === null) return 'none';
+  if (index < page.keptSpan[0]) return 'before';
+  return index > page.keptSpan[1] ? 'after' : 'inside';
 }
 
 function readabilityToken(index: number, page: PageContext): string {

@@ -1,8 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
 import { contentDecoders } from './decoders.js';
-import { NetworkError, ResponseTooLargeError, UnsupportedTypeError } from './errors.js';
-import { toFetchError } from './request.js';
+import { NetworkError, ResponseTooLargeError, toFetchError, UnsupportedTypeError } from './errors.js';
 
 /** How many leading decoded bytes an untyped body is sniffed from. */
 export const SNIFF_BYTES = 64 * 1024;

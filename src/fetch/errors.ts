@@ -105,3 +105,22 @@ export class EmptyResponseError extends FetchError {
     super('empty', message, { url });
   }
 }
+
+/** Certificate problems will not go away on a retry, unlike resets and refusals. */
+const TLS_VERIFY_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** A socket, TLS or parser error as a NetworkError (FetchErrors pass through). */
+export function toFetchError(error: unknown, url: string): FetchError {
+  if (error instanceof FetchError) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const message = `${code || 'network error'}: ${(error as Error).message ?? String(error)}`;
+  return new NetworkError(message, { retryable: !TLS_VERIFY_CODES.has(code), cause: error, url });
+}

@@ -2,9 +2,17 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { type BodyPolicy, headerText, readBody } from './body.js';
 import { looksLikeMarkup, mediaType, PAGE_TYPES } from './content-type.js';
 import { Deadline } from './deadline.js';
-import { BadUrlError, EmptyResponseError, FetchError, RobotsDisallowedError, TooManyRedirectsError, UnsupportedTypeError } from './errors.js';
+import {
+  BadUrlError,
+  EmptyResponseError,
+  FetchError,
+  RobotsDisallowedError,
+  toFetchError,
+  TooManyRedirectsError,
+  UnsupportedTypeError,
+} from './errors.js';
 import { type FetchOptions, type ResolvedFetchOptions, resolveFetchOptions } from './options.js';
-import { type Hop, openHop, toFetchError } from './request.js';
+import { type Hop, openHop } from './request.js';
 import { validateUrl } from './ssrf.js';
 import { REDIRECT_STATUSES, statusError } from './status.js';
 

@@ -2,7 +2,7 @@ import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { Deadline } from './deadline.js';
-import { FetchError, NetworkError } from './errors.js';
+import { NetworkError, toFetchError } from './errors.js';
 import type { ResolvedAddress, ResolvedFetchOptions } from './options.js';
 import { pinnedLookup, resolveChecked } from './resolve.js';
 import { hostOf } from './ssrf.js';
@@ -12,17 +12,6 @@ export interface Hop {
   request: ClientRequest;
   response: IncomingMessage;
 }
-
-/** Certificate problems will not go away on a retry, unlike resets and refusals. */
-const TLS_VERIFY_CODES = new Set([
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 /**
  * Resolves and checks the host, then sends one GET to a checked address and waits for the
@@ -106,12 +95,4 @@ function send(
     });
     request.end();
   });
-}
-
-/** A socket, TLS or parser error as a NetworkError (FetchErrors pass through). */
-export function toFetchError(error: unknown, url: string): FetchError {
-  if (error instanceof FetchError) return error;
-  const code = (error as NodeJS.ErrnoException).code ?? '';
-  const message = `${code || 'network error'}: ${(error as Error).message ?? String(error)}`;
-  return new NetworkError(message, { retryable: !TLS_VERIFY_CODES.has(code), cause: error, url });
 }

@@ -11,7 +11,7 @@ const sniffHtmlEncoding = require('html-encoding-sniffer') as (
 
 /** How many leading bytes are inspected to tell binary from text and HTML from other text. */
 const SNIFF_BYTES = 64 * 1024;
-/** Share of control characters (NUL and C0 except tab/newline/CR/FF/ESC) above which bytes are binary. */
+/** Share of control characters (NUL and C0 except tab/newline/CR/FF/ESC) above which bytes are binary: a stray NUL in a page is not enough. */
 const MAX_CONTROL_RATIO = 0.01;
 
 /** The page as text, and how its encoding was found. */
@@ -102,7 +102,6 @@ function looksBinary(bytes: Uint8Array): boolean {
   }
   let control = 0;
   for (const byte of head) {
-    if (byte === 0) return true;
     if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c && byte !== 0x1b) control++;
   }
   return control / head.length > MAX_CONTROL_RATIO;

@@ -65,11 +65,25 @@ export function stripElements(html: string): string {
   let cursor = 0;
   for (let next = finder.next(cursor); next !== null; next = finder.next(cursor)) {
     const { start, tag } = next;
+    if (tag === '!--') {
+      // A comment is copied whole: a tag name written inside it is not a tag.
+      const end = lower.indexOf('-->', start + 4);
+      const stop = end === -1 ? html.length : end + 3;
+      parts.push(html.slice(cursor, stop));
+      cursor = stop;
+      continue;
+    }
     const openEnd = lower.indexOf('>', start);
     if (openEnd === -1) {
       parts.push(html.slice(cursor, start));
       cursor = html.length;
       break;
+    }
+    if (lower.charAt(openEnd - 1) === '/' && tag === 'svg') {
+      // `<svg ... />` is complete in HTML: drop the tag alone, not the page after it.
+      parts.push(html.slice(cursor, start));
+      cursor = openEnd + 1;
+      continue;
     }
     const close = lower.indexOf(`</${tag}`, openEnd);
     const end = close === -1 ? html.length : endOfTag(lower, close);
@@ -93,7 +107,7 @@ class StrippedTagFinder {
 
   next(from: number): { start: number; tag: string } | null {
     let best: { start: number; tag: string } | null = null;
-    for (const tag of STRIPPED_ELEMENTS) {
+    for (const tag of [...STRIPPED_ELEMENTS, '!--']) {
       let index = this.positions.get(tag) ?? -2;
       if (index !== -1 && index < from) {
         index = this.search(tag, from);
@@ -107,7 +121,7 @@ class StrippedTagFinder {
   private search(tag: string, from: number): number {
     let index = this.lower.indexOf(`<${tag}`, from);
     // Skip longer names that share the prefix (`<scripts>`, `<svgx>`).
-    while (index !== -1 && /[a-z0-9-]/.test(this.lower.charAt(index + tag.length + 1))) {
+    while (index !== -1 && tag !== '!--' && /[a-z0-9-]/.test(this.lower.charAt(index + tag.length + 1))) {
       index = this.lower.indexOf(`<${tag}`, index + 1);
     }
     return index;

@@ -6,6 +6,8 @@
  * a string sanitizer would parse every block's HTML a second time (see README, "Sanitizing").
  */
 
+import { isHidden } from './visibility.js';
+
 /** Tags written as themselves. Anything else is unwrapped (its children kept) or dropped. */
 const KEPT_TAGS = new Set([
   'p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'blockquote', 'pre', 'code',
@@ -79,7 +81,7 @@ function writeNode(node: Node, out: string[], baseUrl: string | undefined): void
   if (node.nodeType !== ELEMENT_NODE) return;
   const element = node as Element;
   const tag = element.tagName.toLowerCase();
-  if (DROPPED_TAGS.has(tag)) return;
+  if (DROPPED_TAGS.has(tag) || isHidden(element)) return;
   if (!KEPT_TAGS.has(tag)) {
     for (const child of Array.from(element.childNodes)) writeNode(child, out, baseUrl);
     return;

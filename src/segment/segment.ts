@@ -2,6 +2,7 @@ import { isLabel, type Label } from '../types.js';
 import type { Block, Wrapper } from './block.js';
 import { classCues } from '../features/cues.js';
 import { sanitizeNodes } from './sanitize.js';
+import { isHidden } from './visibility.js';
 import { INLINE_TAGS, LISTING_UNIT_TAGS, SKIPPED_TAGS, TABLE_PART_TAGS, WRAPPER_TAGS } from './tags.js';
 
 const ELEMENT_NODE = 1;
@@ -14,6 +15,8 @@ export const LABEL_ATTRIBUTE = 'data-winnow-label';
 const MAX_DATA_TABLE_CELL_WORDS = 80;
 /** How many ancestor levels contribute class/id tokens. */
 const CLASS_TOKEN_LEVELS = 8;
+/** A repeated unit with more words than this is prose (an article in wrapper divs), not a listing item. */
+const MAX_LISTING_ITEM_WORDS = 40;
 /** Class cues this many levels up or closer count as the block's own container. */
 const NEAR_LEVELS = 2;
 /** How far up from a block to look for the repeating unit of a listing. */
@@ -64,6 +67,7 @@ class Segmenter {
   private readonly blockInside = new Map<Element, boolean>();
   private readonly siblingSignatures = new Map<Element, Map<string, number>>();
   private readonly signatures = new Map<Element, string>();
+  private readonly wordCounts = new Map<Element, number>();
 
   constructor(private readonly options: SegmentOptions) {}
 
@@ -128,7 +132,7 @@ class Segmenter {
       }
       flush();
       lastWasBreak = false;
-      this.visit(childElement, `${path} > ${childTag}:nth-of-type(${nth})`);
+      this.visit(childElement, `${path} > ${cssTagName(childTag)}:nth-of-type(${nth})`);
     }
     flush();
   }
@@ -163,7 +167,7 @@ class Segmenter {
       textNodes: content.textNodes,
     });
     for (const frame of frames) frame.blockCount++;
-    if (isHeadingLike(tag, content)) this.openSection(content.text, frames.length - (tag === '#run' ? 1 : 2));
+    if (isHeadingLike(tag, content) && listing.size < 2) this.openSection(content.text, frames.length - (tag === '#run' ? 1 : 2));
   }
 
   /**
@@ -241,11 +245,22 @@ class Segmenter {
       const frame = this.stack[level];
       const parent = this.stack[level - 1];
       if (!LISTING_UNIT_TAGS.has(frame.tag)) continue;
+      // Prose is not a listing: paragraphs in identical wrappers are an article, cards are short.
+      if (this.wordsIn(frame.element) > MAX_LISTING_ITEM_WORDS) continue;
       const signature = this.signatureOf(frame.element);
       const size = this.siblingCounts(parent.element).get(signature) ?? 1;
       if (size > best.size) best = { size, key: `${parent.path}|${signature}`, unit: frame.tag };
     }
     return best;
+  }
+
+  private wordsIn(element: Element): number {
+    let words = this.wordCounts.get(element);
+    if (words === undefined) {
+      words = countWords(element.textContent ?? '');
+      this.wordCounts.set(element, words);
+    }
+    return words;
   }
 
   private siblingCounts(parent: Element): Map<string, number> {
@@ -334,6 +349,11 @@ function holdsOnly(element: Element, text: string): boolean {
   return own.length <= text.length + 2;
 }
 
+/** Tag name usable in a selector: `o:p` (Word markup) must be written `o\\:p`. */
+function cssTagName(tag: string): string {
+  return tag.replace(/[^a-z0-9-]/g, (char) => `\\${char}`);
+}
+
 /** A heading element, or a short label-like line ("Sponsored", "Featured deals") with no sentence end. */
 function isHeadingLike(tag: string, content: Content): boolean {
   if (/^h[1-6]$/.test(tag)) return true;
@@ -352,14 +372,6 @@ function tidy(text: string): string {
 export function countWords(text: string): number {
   const matches = text.match(/[\p{L}\p{N}]+/gu);
   return matches ? matches.length : 0;
-}
-
-/** Hidden by attribute or inline style: Readability skips these too. */
-function isHidden(element: Element): boolean {
-  if (element.hasAttribute('hidden')) return true;
-  if (element.getAttribute('aria-hidden') === 'true') return true;
-  const style = element.getAttribute('style');
-  return style !== null && /(display\s*:\s*none|visibility\s*:\s*hidden)/i.test(style);
 }
 
 /** Two `<br>` in a row (whitespace between allowed): old pages separate paragraphs that way. */

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { WinnowError } from '../errors.js';
-import type { Article, EngineName, Label, LabeledBlock } from '../types.js';
+import type { Article, EngineName, Label, LabeledBlock, SmoothingRule } from '../types.js';
 import { MIGRATIONS_TABLE, latestVersion, pendingMigrations } from './migrations.js';
 import type {
   ArticleFilter,
@@ -87,7 +87,7 @@ interface BlockRow {
   confidence: number;
   scores: string;
   raw_label: Label | null;
-  smoothed_by: 'listing' | 'context' | null;
+  smoothed_by: SmoothingRule | null;
   readability: number;
   listing_size: number;
   listing_key: string | null;

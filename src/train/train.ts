@@ -109,7 +109,7 @@ export function crossValidate(pages: LabeledPage[], options: TrainModelOptions =
   folds.forEach((held, f) => {
     const model = { ...foldModels[f], temperature };
     for (const page of held) {
-      const verdicts = classifyBlocks(page.analysis.blocks, page.analysis.features, model);
+      const verdicts = classifyBlocks(page.analysis.blocks, page.analysis.features, model, page.analysis.readabilityFound ? page.analysis.kept : null);
       const predicted = verdicts.map((verdict) => verdict.label);
       page.gold.forEach((gold, i) => addToConfusion(confusion, gold, predicted[i]));
       reports.push({

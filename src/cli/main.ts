@@ -60,8 +60,9 @@ export function buildProgram(): Command {
     .option('--model-dir <dir>', 'folder of trained models')
     .option('--folds <n>', 'cross-validation folds (by page)', positiveInt, 5)
     .option('--no-promote', 'write the model but do not make it current')
+    .option('--engine <engine>', 'DOM engine: linkedom or jsdom', engineOption, config.engine)
     .action((opts) => {
-      trainCommand({ fixtures: opts.fixtures, modelDir: opts.modelDir, folds: opts.folds, promote: opts.promote });
+      trainCommand({ fixtures: opts.fixtures, modelDir: opts.modelDir, folds: opts.folds, promote: opts.promote, engine: opts.engine });
     });
 
   program
@@ -71,7 +72,10 @@ export function buildProgram(): Command {
     .option('--model-dir <dir>', 'folder of trained models')
     .option('--folds <n>', 'cross-validation folds (by page)', positiveInt, 5)
     .option('--pages', 'list every misclassified block per page')
-    .action((opts) => evalCommand({ fixtures: opts.fixtures, modelDir: opts.modelDir, folds: opts.folds, pages: opts.pages }));
+    .option('--engine <engine>', 'DOM engine: linkedom or jsdom', engineOption, config.engine)
+    .action((opts) =>
+      evalCommand({ fixtures: opts.fixtures, modelDir: opts.modelDir, folds: opts.folds, pages: opts.pages, engine: opts.engine }),
+    );
 
   const fixtures = program.command('fixtures').description('labeled fixture pages');
   fixtures

@@ -8,11 +8,17 @@ const ED = 0;
 const PROMO = 1;
 const BP = 2;
 
-const lone = (posterior: number[]): SmoothingInput => ({ posterior, listingKey: null, listingSize: 1 });
+const lone = (posterior: number[], readability: number | null = null): SmoothingInput => ({
+  posterior,
+  listingKey: null,
+  listingSize: 1,
+  readability,
+});
 const member = (posterior: number[], key = 'body > div|div.card[a]', size = 6): SmoothingInput => ({
   posterior,
   listingKey: key,
   listingSize: size,
+  readability: null,
 });
 
 const noContext = { ...DEFAULT_SMOOTHING, contextMaxConfidence: 0 };
@@ -142,5 +148,32 @@ describe('context smoothing', () => {
       DEFAULT_SMOOTHING,
     );
     expect(out.map((o) => o.labelIndex)).toEqual([ED, BP, BP, ED]);
+  });
+});
+
+describe('restore guard', () => {
+  const onlyRestore = { ...DEFAULT_SMOOTHING, listingWeight: 0, contextMaxConfidence: 0, restoreMinConfidence: 0.9 };
+
+  it('a block Readability dropped stays out of the article unless the classifier is sure', () => {
+    const out = smoothLabels([lone([0.7, 0.05, 0.25], 0)], L, onlyRestore);
+    expect(out[0].labelIndex).toBe(BP);
+    expect(out[0].smoothedBy).toBe('readability');
+    expect(out[0].confidence).toBe(0.25);
+  });
+
+  it('a confident restore, a kept block, and a page where Readability found nothing are left alone', () => {
+    const out = smoothLabels([lone([0.95, 0.02, 0.03], 0), lone([0.6, 0.1, 0.3], 1), lone([0.6, 0.1, 0.3], null)], L, onlyRestore);
+    expect(out.map((o) => o.labelIndex)).toEqual([ED, ED, ED]);
+    expect(out.map((o) => o.smoothedBy)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('picks the likelier of promo and boilerplate', () => {
+    const out = smoothLabels([lone([0.5, 0.35, 0.15], 0)], L, onlyRestore);
+    expect(out[0].labelIndex).toBe(PROMO);
+  });
+
+  it('is off at 0', () => {
+    const out = smoothLabels([lone([0.5, 0.35, 0.15], 0)], L, { ...onlyRestore, restoreMinConfidence: 0 });
+    expect(out[0].labelIndex).toBe(ED);
   });
 });

@@ -1,0 +1,12 @@
+FROM node:20-bookworm-slim
+WORKDIR /app
+# better-sqlite3 builds from source when no prebuilt binary matches.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json tsconfig.json ./
+COPY src ./src
+COPY bench ./bench
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+COPY models ./models
+COPY fixtures ./fixtures
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
+CMD ["--help"]

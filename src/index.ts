@@ -1,0 +1,11 @@
+export { moderate, moderateBytes, analyzePage, type ModerateOptions, type PipelineOptions, type PageAnalysis } from './pipeline.js';
+export { loadModel, saveModel, defaultModelDir, type Model, type ModelMetrics } from './classify/model.js';
+export { decodeHtml, type DecodedPage } from './input/decode.js';
+export { DEFAULT_LIMITS, type PageLimits } from './input/prepare.js';
+export { DEFAULT_ENGINE, ENGINES, parsePage } from './dom/engine.js';
+export { readabilityBaseline } from './extract/readability.js';
+export { SqliteStore } from './storage/sqlite.js';
+export type { Store, PageRecord, StoredArticle, ArticleSummary, ArticleFilter, NewPage } from './storage/store.js';
+export { fetchPage } from './fetch/fetch-page.js';
+export * from './errors.js';
+export * from './types.js';

@@ -1,4 +1,4 @@
-import { classifyBlocks } from './classify/classify.js';
+import { classifyBlocks, repeatsWithKeptBlocks } from './classify/classify.js';
 import type { Model } from './classify/model.js';
 import { parsePage, DEFAULT_ENGINE } from './dom/engine.js';
 import { assembleHtml, assembleText, htmlToMarkdown } from './extract/assemble.js';
@@ -61,6 +61,7 @@ export function analyzePage(html: string, options: PipelineOptions & { readLabel
       language,
       listingCues: listingCues(blocks),
       keptSpan: keptSpan(verdict.kept),
+      keptRepeats: repeatsWithKeptBlocks(blocks, verdict.kept),
     };
     const features = blocks.map((block) => blockFeatures(block, context));
     for (const block of blocks) block.textNodes = [];

@@ -1,5 +1,6 @@
 import type { Block } from '../segment/block.js';
 import type { FeatureBag } from '../features/index.js';
+import { READABILITY_KEPT } from '../features/constants.js';
 import { LABELS, type Label, type SmoothingRule } from '../types.js';
 import type { Model } from './model.js';
 import { scoreNaiveBayes, softmax, topFeatures } from './naive-bayes.js';
@@ -38,12 +39,14 @@ export function classifyBlocks(blocks: Block[], features: FeatureBag[], model: M
   const explainer = model.contextNb ?? model.nb;
   const bias = model.bias ?? [];
   const posteriors = scores.map((row) => softmax(row.map((score, c) => score + (bias[c] ?? 0) * model.temperature), model.temperature));
+  const keptRepeats = kept ? repeatsWithKeptBlocks(blocks, kept) : new Set<string>();
   const smoothed = smoothLabels(
     blocks.map((block, i) => ({
       posterior: posteriors[i],
       listingKey: block.listingKey,
       listingSize: block.listingSize,
       readability: kept ? kept[i] : null,
+      repeatsKept: kept ? keptRepeats.has(block.repeatKey ?? '') : false,
     })),
     labels,
     model.smoothing,
@@ -60,6 +63,15 @@ export function classifyBlocks(blocks: Block[], features: FeatureBag[], model: M
       topFeatures: topFeatures(explainer, bags[i], result.labelIndex),
     };
   });
+}
+
+/** Repeat groups (posts, answers) with at least one block Readability kept. */
+export function repeatsWithKeptBlocks(blocks: Block[], kept: Float64Array): Set<string> {
+  const keys = new Set<string>();
+  blocks.forEach((block, i) => {
+    if (block.repeatKey && kept[i] >= READABILITY_KEPT) keys.add(block.repeatKey);
+  });
+  return keys;
 }
 
 function argmax(values: number[]): number {

@@ -27,8 +27,9 @@ export interface SmoothingOptions {
   contextFrom: string[];
   /**
    * A block Readability dropped (while keeping an article elsewhere) is editorial only with at
-   * least this confidence: bringing text back is where a classifier trained on few templates
-   * errs most (long comments read like prose). 0 turns the rule off.
+   * least this confidence, unless it repeats the shape of a block Readability kept: bringing
+   * text back is where a classifier trained on few templates errs most (long comments read like
+   * prose). 0 turns the rule off.
    * @defaultValue 0.9
    */
   restoreMinConfidence: number;
@@ -51,6 +52,11 @@ export interface SmoothingInput {
   listingSize: number;
   /** Share of the block's text Readability kept; null when Readability found no article. */
   readability: number | null;
+  /**
+   * The block repeats the shape of a block Readability kept (the replies of a thread whose first
+   * post Readability chose): the restore guard leaves it to the classifier.
+   */
+  repeatsKept?: boolean;
 }
 
 export interface SmoothedLabel {
@@ -121,7 +127,7 @@ function smoothContext(inputs: SmoothingInput[], out: SmoothedLabel[], labels: r
 function guardRestores(inputs: SmoothingInput[], out: SmoothedLabel[], labels: readonly string[], options: SmoothingOptions): void {
   const editorial = labels.indexOf('editorial');
   out.forEach((result, i) => {
-    if (result.labelIndex !== editorial || inputs[i].readability !== 0) return;
+    if (result.labelIndex !== editorial || inputs[i].readability !== 0 || inputs[i].repeatsKept) return;
     if (result.confidence >= options.restoreMinConfidence) return;
     const others = result.posterior.map((p, c) => (c === editorial ? -1 : p));
     const best = others.indexOf(Math.max(...others));

@@ -77,7 +77,16 @@ export function readabilityVerdict(document: Document, blocks: Block[], limits: 
     for (const candidate of byText.get(key) ?? []) kept[candidate] += key.length;
   }
   for (let i = 0; i < kept.length; i++) kept[i] = totals[i] > 0 ? Math.min(1, kept[i] / totals[i]) : 0;
+  // Readability takes the headline out of its content because it reports it as the title: kept.
+  const title = normalized(metadata.title ?? '');
+  for (const block of blocks) {
+    if (title && block.headingLevel > 0 && normalized(block.text) === title) kept[block.index] = 1;
+  }
   return { metadata, kept, found: true };
+}
+
+function normalized(text: string): string {
+  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 }
 
 type ReadabilityResult = NonNullable<ReturnType<Readability<Node>['parse']>>;

@@ -32,6 +32,8 @@ export interface PageContext {
   title: string | null;
   /** Page language code (`en`, `de`, …). */
   language: string;
+  /** Repeat groups (`Block.repeatKey`) with a block Readability kept. */
+  keptRepeats: Set<string>;
   /** First and last index of blocks Readability mostly kept, or null. */
   keptSpan: [number, number] | null;
   /** Per listing key: the cue most of its items carry (see `listingCues`). */
@@ -115,6 +117,7 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   const length = block.wordCount <= 8 ? 'short' : block.wordCount <= 30 ? 'mid' : 'long';
   add(`rd=${readabilityToken(block.index, page)}.${length}`, READABILITY_WEIGHT);
   add(`span=${spanPosition(block.index, page)}`);
+  if (block.repeatKey) add(`repeat=${page.keptRepeats.has(block.repeatKey) ? 'kept' : 'dropped'}`);
   add(`rd_prev=${readabilityToken(block.index - 1, page)}`, 1);
   add(`rd_next=${readabilityToken(block.index + 1, page)}`, 1);
 

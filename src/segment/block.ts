@@ -37,6 +37,11 @@ export interface Block {
   listingSize: number;
   /** Identifies the listing (parent path + item signature); null when not repeated. */
   listingKey: string | null;
+  /**
+   * Like `listingKey`, for repeated units of any length (forum posts, answers, comments); null
+   * when the block's unit has no identical sibling.
+   */
+  repeatKey: string | null;
   /** Tag of the repeating unit when in a listing. */
   listingUnit: string | null;
   /** Heading level 1-6, or 0. */

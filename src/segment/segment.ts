@@ -143,7 +143,10 @@ class Segmenter {
     // A run's own container frame is the top of the stack; an element block's frame is too.
     const frames = this.stack;
     const own = frames[frames.length - 1];
-    const listing = this.findListing(tag === '#run' ? frames.length - 2 : frames.length - 1);
+    const unitLevel = tag === '#run' ? frames.length - 2 : frames.length - 1;
+    const listing = this.findListing(unitLevel);
+    // Posts of a thread, answers, comments: repeated units of any length.
+    const repeat = this.findListing(unitLevel, Infinity);
     this.blocks.push({
       index: this.blocks.length,
       path,
@@ -161,6 +164,7 @@ class Segmenter {
       listingSize: listing.size,
       listingKey: listing.key,
       listingUnit: listing.unit,
+      repeatKey: repeat.size >= 2 ? repeat.key : null,
       headingLevel: /^h[1-6]$/.test(tag) ? Number(tag[1]) : 0,
       sectionHeading: this.sectionHeading(frames.length - (tag === '#run' ? 1 : 2)),
       gold: own.gold,
@@ -239,14 +243,14 @@ class Segmenter {
    * The repeating unit around a block: among the block's element and its nearest ancestors, the
    * one with the most structurally identical siblings (same tag, classes and child tags).
    */
-  private findListing(from: number): { size: number; key: string | null; unit: string | null } {
+  private findListing(from: number, maxItemWords = MAX_LISTING_ITEM_WORDS): { size: number; key: string | null; unit: string | null } {
     let best = { size: 1, key: null as string | null, unit: null as string | null };
     for (let level = from; level > 0 && level > from - LISTING_SEARCH_LEVELS; level--) {
       const frame = this.stack[level];
       const parent = this.stack[level - 1];
       if (!LISTING_UNIT_TAGS.has(frame.tag)) continue;
       // Prose is not a listing: paragraphs in identical wrappers are an article, cards are short.
-      if (this.wordsIn(frame.element) > MAX_LISTING_ITEM_WORDS) continue;
+      if (this.wordsIn(frame.element) > maxItemWords) continue;
       const signature = this.signatureOf(frame.element);
       const size = this.siblingCounts(parent.element).get(signature) ?? 1;
       if (size > best.size) best = { size, key: `${parent.path}|${signature}`, unit: frame.tag };

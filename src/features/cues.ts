@@ -12,7 +12,7 @@ function wordList(phrases: string[]): RegExp {
 
 /** Words in block or heading text that mark advertising and selling. */
 const PROMO_TEXT = wordList([
-  'ad', 'ads', 'advertisement', 'advertorial', 'sponsored', 'sponsor', 'promoted', 'paid (?:content|post|partnership)',
+  'ad', 'ads', 'featured', 'partners?', 'advertisement', 'advertorial', 'sponsored', 'sponsor', 'promoted', 'paid (?:content|post|partnership)',
   'partner (?:content|offer)', 'offer from our partner', 'around the web', 'you may like', 'deals?',
   'coupon', 'promo code', 'use code', 'buy now', 'shop now', 'add to (?:cart|bag|basket)', 'check price',
   'view deal', 'see price', 'on amazon', 'at amazon', 'free shipping', 'limited time', '\\d+ ?% off', 'sign-up bonus',
@@ -37,7 +37,7 @@ const BOILERPLATE_TEXT = wordList([
 const PROMO_CLASS = /(?:^|[^a-z])(?:ad|ads|adv|advert|advertisement|adslot|adunit|dfp|gpt|sponsor|sponsored|promo|promoted|taboola|outbrain|trc|affiliate|aff|deal|deals|shop|shopping|commerce|partner|offer|coupon|native|paid|mpu|leaderboard|skyscraper|billboard)(?:[^a-z]|$)/i;
 
 /** Class/id fragments of site chrome containers. */
-const BOILERPLATE_CLASS = /(?:^|[^a-z])(?:nav|navbar|menu|header|masthead|footer|cookie|consent|gdpr|newsletter|subscribe|signup|share|sharing|social|related|recirc|comment|comments|breadcrumb|breadcrumbs|tags?|author|byline|bio|caption|credit|meta|sidebar|widget|paywall|meter|toc|pagination|pager|trending|popular)(?:[^a-z]|$)/i;
+const BOILERPLATE_CLASS = /(?:^|[^a-z])(?:nav|navbar|menu|header|masthead|footer|cookie|consent|gdpr|newsletter|subscribe|signup|share|sharing|social|related|recirc|comment|comments|breadcrumb|breadcrumbs|tags?|author|byline|bio|caption|credit|meta|paywall|meter|toc|pagination|pager|trending|popular)(?:[^a-z]|$)/i;
 
 /** Cue tokens for a piece of text (`promo`, `boilerplate`, both or none). */
 export function textCues(text: string): string[] {

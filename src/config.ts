@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { isEngineName } from './dom/engine.js';
 import type { EngineName } from './types.js';
@@ -12,12 +13,36 @@ import type { EngineName } from './types.js';
  * | databasePath | WINNOW_DB             | ./winnow.db             |
  * | modelDir     | WINNOW_MODEL_DIR      | <package>/models        |
  * | fixturesDir  | WINNOW_FIXTURES_DIR   | <package>/fixtures/pages|
+ * | redisUrl            | REDIS_URL                   | redis://127.0.0.1:6379 |
+ * | queuePrefix         | WINNOW_QUEUE_PREFIX         | {winnow}               |
+ * | fetchConcurrency    | WINNOW_FETCH_CONCURRENCY    | 8                      |
+ * | moderateConcurrency | WINNOW_MODERATE_CONCURRENCY | number of cores        |
+ * | jobTimeoutMs        | WINNOW_JOB_TIMEOUT_MS       | 60000                  |
+ * | shutdownTimeoutMs   | WINNOW_SHUTDOWN_TIMEOUT_MS  | 30000                  |
+ * | useWorkerThreads    | WINNOW_USE_WORKER_THREADS   | false                  |
  */
 export interface WinnowConfig {
   /** DOM engine for parsing pages. */
   engine: EngineName;
   /** SQLite file results are stored in (embedded default storage). */
   databasePath: string;
+  /** Redis the job queues live in. @defaultValue redis://127.0.0.1:6379 */
+  redisUrl: string;
+  /**
+   * BullMQ key prefix. Braces make it a Redis Cluster hash tag, so every key of every queue
+   * lands in one slot (BullMQ's scripts touch several keys at once). @defaultValue {winnow}
+   */
+  queuePrefix: string;
+  /** Fetch jobs one worker process runs at once (I/O bound). @defaultValue 8 */
+  fetchConcurrency: number;
+  /** Moderate jobs one worker process runs at once, each in a sandboxed child. @defaultValue number of cores */
+  moderateConcurrency: number;
+  /** Most time one moderate job may take; then its child is killed and the job fails retryably. @defaultValue 60000 */
+  jobTimeoutMs: number;
+  /** How long a worker waits for active jobs on shutdown before forcing the close. @defaultValue 30000 */
+  shutdownTimeoutMs: number;
+  /** Run sandboxed moderate jobs in worker threads instead of child processes. @defaultValue false */
+  useWorkerThreads: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WinnowConfig {
@@ -26,5 +51,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WinnowConfig {
   return {
     engine,
     databasePath: resolve(env.WINNOW_DB ?? 'winnow.db'),
+    redisUrl: redisUrl(env.REDIS_URL ?? 'redis://127.0.0.1:6379'),
+    queuePrefix: queuePrefix(env.WINNOW_QUEUE_PREFIX ?? '{winnow}'),
+    fetchConcurrency: positiveInteger('WINNOW_FETCH_CONCURRENCY', env.WINNOW_FETCH_CONCURRENCY, 8),
+    moderateConcurrency: positiveInteger('WINNOW_MODERATE_CONCURRENCY', env.WINNOW_MODERATE_CONCURRENCY, availableParallelism()),
+    jobTimeoutMs: positiveInteger('WINNOW_JOB_TIMEOUT_MS', env.WINNOW_JOB_TIMEOUT_MS, 60_000),
+    shutdownTimeoutMs: positiveInteger('WINNOW_SHUTDOWN_TIMEOUT_MS', env.WINNOW_SHUTDOWN_TIMEOUT_MS, 30_000),
+    useWorkerThreads: flag('WINNOW_USE_WORKER_THREADS', env.WINNOW_USE_WORKER_THREADS, false),
   };
+}
+
+function redisUrl(value: string): string {
+  if (!URL.canParse(value) || !/^rediss?:$/.test(new URL(value).protocol)) {
+    throw new Error(`REDIS_URL must be a redis:// or rediss:// URL, not "${value}"`);
+  }
+  return value;
+}
+
+/** BullMQ joins prefix, queue name and job id with ':'; an empty prefix would put the keys at the top level. */
+function queuePrefix(value: string): string {
+  if (value.trim() === '' || /\s/.test(value)) throw new Error(`WINNOW_QUEUE_PREFIX must be a non-empty word, not "${value}"`);
+  return value;
+}
+
+function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number >= 1, not "${value}"`);
+  return n;
+}
+
+function flag(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value.trim() === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new Error(`${name} must be true or false, not "${value}"`);
 }

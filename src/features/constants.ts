@@ -34,6 +34,15 @@ export const STRUCTURE_WEIGHT = 2;
  * tokens' worth keeps winnow's article text at least as good as Readability's on real pages.
  */
 export const READABILITY_WEIGHT = 4 * STRUCTURE_WEIGHT;
+/**
+ * Weight of a selling or chrome cue word in the block's own text ("Advertisement", "Anzeige",
+ * "Sponsored"): explicit markers must outvote Readability keeping an ad slot inside the article.
+ */
+export const CUE_WEIGHT = 4 * STRUCTURE_WEIGHT;
+/** Weight of a cue in the class/id of the block or its ancestors (`ad-slot`, `sponsored`, `newsletter`). */
+export const CLASS_CUE_WEIGHT = 4 * STRUCTURE_WEIGHT;
+/** Weight of a cue in the heading that opened the block's section ("Sponsored", "Related"). */
+export const HEADING_CUE_WEIGHT = 2 * STRUCTURE_WEIGHT;
 /** Weight of one word of block text. */
 export const TEXT_WEIGHT = 1;
 /** Weight of one class/id token (many per block, often template-specific). */

@@ -6,6 +6,9 @@ import {
   PATTERNS,
   POSITION_BUCKETS,
   READABILITY_WEIGHT,
+  CUE_WEIGHT,
+  CLASS_CUE_WEIGHT,
+  HEADING_CUE_WEIGHT,
   READABILITY_KEPT,
   SEMANTIC_ANCESTORS,
   STRUCTURE_WEIGHT,
@@ -93,11 +96,11 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   if (block.headingLevel) add('heading');
   for (const tag of new Set(block.ancestorTags)) if (SEMANTIC_ANCESTORS.has(tag)) add(`in=${tag}`);
   for (const token of block.classTokens) add(`cls=${token}`, CLASS_WEIGHT);
-  for (const cue of block.classCues) add(`ccue=${cue}`);
+  for (const cue of block.classCues) add(`ccue=${cue}`, CLASS_CUE_WEIGHT);
   const size = block.wordCount <= SHORT_BLOCK_WORDS ? 'short' : 'long';
-  for (const cue of textCues(block.text)) add(`tcue=${cue}.${size}`);
+  for (const cue of textCues(block.text)) add(`tcue=${cue}.${size}`, CUE_WEIGHT);
   if (block.wordCount <= SHORT_BLOCK_WORDS) add(`line=${block.text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()}`, 1);
-  if (block.sectionHeading) for (const cue of textCues(block.sectionHeading)) add(`hcue=${cue}`);
+  if (block.sectionHeading) for (const cue of textCues(block.sectionHeading)) add(`hcue=${cue}`, HEADING_CUE_WEIGHT);
   const listingCue = page.listingCues.get(block.listingKey ?? '');
   if (listingCue) add(`lcue=${listingCue}`);
 

@@ -100,6 +100,9 @@ CREATE INDEX blocks_label_article ON blocks (label, article_id);
 
 // PostgreSQL caps a btree entry at about 2.7 kB and URLs can be longer, so URL keys are indexed by
 // hash: ON CONFLICT targets (md5(url_key), content_sha256), and lookups use a hash index.
+// JSON columns are `json`, not `jsonb`: json keeps the text as written (like SQLite's TEXT), so
+// objects such as counts and scores read back with their keys in the stored order; nothing queries
+// inside them.
 const INITIAL_POSTGRES = `
 CREATE TABLE pages (
   id TEXT PRIMARY KEY,
@@ -138,7 +141,7 @@ CREATE TABLE articles (
   markdown TEXT NOT NULL,
   model TEXT NOT NULL,
   engine TEXT NOT NULL CHECK (engine IN ('jsdom', 'linkedom')),
-  counts JSONB NOT NULL,
+  counts JSON NOT NULL,
   block_count INTEGER NOT NULL,
   min_confidence DOUBLE PRECISION NOT NULL,
   created_at TIMESTAMPTZ NOT NULL
@@ -150,6 +153,8 @@ CREATE INDEX articles_model_created ON articles (model, created_at);
 
 ALTER TABLE pages ADD CONSTRAINT pages_article_id_fkey
   FOREIGN KEY (article_id) REFERENCES articles (id) ON DELETE SET NULL;
+-- Deleting an article (every re-save) looks up the pages pointing at it; without this, a full scan.
+CREATE INDEX pages_article_id ON pages (article_id);
 
 CREATE TABLE blocks (
   article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
@@ -160,13 +165,13 @@ CREATE TABLE blocks (
   html TEXT NOT NULL,
   label TEXT NOT NULL CHECK (label IN ('editorial', 'promo', 'boilerplate')),
   confidence DOUBLE PRECISION NOT NULL,
-  scores JSONB NOT NULL,
+  scores JSON NOT NULL,
   raw_label TEXT CHECK (raw_label IN ('editorial', 'promo', 'boilerplate')),
   smoothed_by TEXT CHECK (smoothed_by IN ('listing', 'context', 'readability')),
   readability DOUBLE PRECISION NOT NULL,
   listing_size INTEGER NOT NULL,
   listing_key TEXT,
-  top_features JSONB NOT NULL,
+  top_features JSON NOT NULL,
   PRIMARY KEY (article_id, idx)
 );
 CREATE INDEX blocks_label_article ON blocks (label, article_id);

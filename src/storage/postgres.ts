@@ -1,0 +1,691 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import pg from 'pg';
+import { WinnowError } from '../errors.js';
+import type { Article, EngineName, Label, LabeledBlock, SmoothingRule } from '../types.js';
+import { MIGRATIONS_TABLE, latestVersion, pendingMigrations } from './migrations.js';
+import type {
+  ArticleFilter,
+  ArticleSummary,
+  NewPage,
+  PageRecord,
+  PageSource,
+  PageStatus,
+  Store,
+  StoredArticle,
+} from './store.js';
+import { normalizeUrl, tryNormalizeUrl } from './url-key.js';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+const DEFAULT_LIST_LIMIT = 50;
+const MAX_LIST_LIMIT = 1000;
+/** min_confidence of an article with no blocks: nothing on it needs review. */
+const NO_BLOCKS_CONFIDENCE = 1;
+/** Advisory lock key held (per database) while migrations run, so concurrent starters migrate once. */
+const MIGRATION_LOCK_KEY = '7421130598263112777';
+
+/** Connection pool settings; every field has a production default. */
+export interface PostgresOptions {
+  /** Most connections the pool opens (default 10). */
+  maxConnections?: number;
+  /** Longest wait to open a connection or get one from a full pool, in ms (default 5000). */
+  connectionTimeoutMs?: number;
+  /** Server-side limit per statement, in ms (default 30000). */
+  statementTimeoutMs?: number;
+  /** Idle connections are closed after this many ms (default 30000). */
+  idleTimeoutMs?: number;
+  /** `application_name` shown in pg_stat_activity (default `winnow`). */
+  applicationName?: string;
+}
+
+const DEFAULTS: Required<PostgresOptions> = {
+  maxConnections: 10,
+  connectionTimeoutMs: 5000,
+  statementTimeoutMs: 30_000,
+  idleTimeoutMs: 30_000,
+  applicationName: 'winnow',
+};
+
+interface PageRow {
+  id: string;
+  url: string | null;
+  name: string | null;
+  source: PageSource;
+  status: PageStatus;
+  error_code: string | null;
+  error_message: string | null;
+  content_sha256: string;
+  content_type: string | null;
+  article_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface ArticleRow {
+  id: string;
+  page_id: string;
+  url: string | null;
+  title: string | null;
+  byline: string | null;
+  published_time: string | null;
+  site_name: string | null;
+  lang: string | null;
+  excerpt: string | null;
+  text: string;
+  html: string;
+  markdown: string;
+  model: string;
+  engine: EngineName;
+  /** `json` columns arrive parsed. */
+  counts: Record<Label, number>;
+  created_at: string;
+}
+
+type SummaryRow = Pick<ArticleRow, 'id' | 'page_id' | 'url' | 'title' | 'site_name' | 'model' | 'counts' | 'created_at'> & {
+  block_count: number;
+  min_confidence: number;
+};
+
+interface BlockRow {
+  idx: number;
+  path: string;
+  tag: string;
+  text: string;
+  html: string;
+  label: Label;
+  confidence: number;
+  scores: Record<Label, number>;
+  raw_label: Label | null;
+  smoothed_by: SmoothingRule | null;
+  readability: number;
+  listing_size: number;
+  listing_key: string | null;
+  top_features: string[];
+}
+
+/** A TIMESTAMPTZ as the ISO-8601 UTC string SqliteStore stores (`2024-05-02T06:30:00.123456Z`). */
+function iso(column: string, alias = column.replace(/^\w+\./, '')): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ${alias}`;
+}
+
+const PAGE_COLUMNS = `id, url, name, source, status, error_code, error_message, content_sha256, content_type,
+  article_id, ${iso('created_at')}, ${iso('updated_at')}`;
+const ARTICLE_COLUMNS = `id, page_id, url, title, byline, published_time, site_name, lang, excerpt, text, html,
+  markdown, model, engine, counts, ${iso('created_at')}`;
+const SUMMARY_COLUMNS = `a.id, a.page_id, a.url, a.title, a.site_name, a.model, a.block_count, a.counts,
+  a.min_confidence, ${iso('a.created_at')}`;
+const BLOCK_COLUMNS = `idx, path, tag, text, html, label, confidence, scores, raw_label, smoothed_by, readability,
+  listing_size, listing_key, top_features`;
+
+const SQL = {
+  // md5(url_key) first so the lookup uses the unique index (URL keys can be too long for a btree).
+  findPage: `SELECT ${PAGE_COLUMNS} FROM pages
+    WHERE md5(url_key) = md5($1) AND url_key = $1 AND content_sha256 = $2`,
+  insertPage: `INSERT INTO pages (id, url, url_key, name, source, status, content_sha256, content_type, raw, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, 'fetched', $6, $7, $8, $9, $9)
+    ON CONFLICT (md5(url_key), content_sha256) DO NOTHING
+    RETURNING ${PAGE_COLUMNS}`,
+  getPage: `SELECT ${PAGE_COLUMNS} FROM pages WHERE id = $1`,
+  lockPage: `SELECT id, url FROM pages WHERE id = $1 FOR UPDATE`,
+  getRaw: 'SELECT raw FROM pages WHERE id = $1',
+  deleteArticleOfPage: 'DELETE FROM articles WHERE page_id = $1',
+  insertArticle: `INSERT INTO articles (id, page_id, url, url_key, site, title, byline, published_time, site_name, lang,
+      excerpt, text, html, markdown, model, engine, counts, block_count, min_confidence, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+  // One statement for all blocks of an article, whatever their number: one array parameter per column.
+  insertBlocks: `INSERT INTO blocks (article_id, idx, path, tag, text, html, label, confidence, scores, raw_label,
+      smoothed_by, readability, listing_size, listing_key, top_features)
+    SELECT $1, b.* FROM unnest($2::integer[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+      $8::double precision[], $9::json[], $10::text[], $11::text[], $12::double precision[], $13::integer[],
+      $14::text[], $15::json[]) AS b`,
+  markDone: `UPDATE pages SET status = 'done', article_id = $2, error_code = NULL, error_message = NULL, updated_at = $3
+    WHERE id = $1`,
+  markFailed: `UPDATE pages SET status = 'failed', error_code = $2, error_message = $3, updated_at = $4
+    WHERE id = $1 RETURNING ${PAGE_COLUMNS}`,
+  articleById: `SELECT ${ARTICLE_COLUMNS} FROM articles WHERE id = $1`,
+  articleByPage: `SELECT ${ARTICLE_COLUMNS} FROM articles WHERE page_id = $1`,
+  // The URL the page was stored under or the article's own URL; id breaks (cross-process) timestamp ties.
+  latestArticleByUrlKey: `SELECT ${ARTICLE_COLUMNS} FROM articles WHERE id IN (
+      SELECT a.id FROM articles a WHERE a.url_key = $1
+      UNION
+      SELECT a.id FROM pages p JOIN articles a ON a.page_id = p.id WHERE p.url_key = $1
+    ) ORDER BY articles.created_at DESC, id DESC LIMIT 1`,
+  blocksOf: `SELECT ${BLOCK_COLUMNS} FROM blocks WHERE article_id = $1 ORDER BY idx`,
+  failures: `SELECT ${PAGE_COLUMNS} FROM pages WHERE status = 'failed' ORDER BY pages.updated_at DESC, id DESC LIMIT $1`,
+} as const;
+
+type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+/**
+ * The scale-out {@link Store} on PostgreSQL: a bounded connection pool, raw pages gzip-compressed
+ * in a `bytea`, and the same semantics as SqliteStore (see the store contract tests).
+ *
+ * When the database cannot be reached (down, restarting, connection dropped, pool exhausted) methods
+ * reject with a retryable {@link WinnowError} `network`, so queue workers back off and retry; a
+ * statement or lock timeout is a retryable `timeout`. The pool reconnects by itself once the server
+ * is back.
+ */
+export class PostgresStore implements Store {
+  private closed = false;
+
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Connect to `url` (`postgres://…` or `postgresql://…`) and apply pending migrations, under an
+   * advisory lock so several workers starting at once migrate exactly once.
+   *
+   * @throws WinnowError `network` (retryable) when the server cannot be reached.
+   */
+  static async open(url: string, options: PostgresOptions = {}): Promise<PostgresStore> {
+    const settings = { ...DEFAULTS, ...definedOnly(options) };
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: settings.maxConnections,
+      connectionTimeoutMillis: settings.connectionTimeoutMs,
+      idleTimeoutMillis: settings.idleTimeoutMs,
+      statement_timeout: settings.statementTimeoutMs,
+      // A client that dies mid-transaction must not hold row locks for long.
+      idle_in_transaction_session_timeout: Math.max(settings.statementTimeoutMs, 60_000),
+      application_name: settings.applicationName,
+      keepAlive: true,
+    });
+    // Idle connections the server drops (restart, failover) are reported here; the pool discards
+    // them and opens new ones on demand. Without a listener the error would crash the process.
+    pool.on('error', () => {});
+    try {
+      await translateErrors(() => migrate(pool));
+      return new PostgresStore(pool);
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw error;
+    }
+  }
+
+  /**
+   * Keep a page's raw bytes, keyed on (normalised URL, sha256). A page without a URL is keyed on
+   * its name, or on its bytes alone when it has no name either.
+   *
+   * @throws WinnowError `bad_input` when `url` is not an absolute URL.
+   */
+  async putPage(page: NewPage): Promise<{ page: PageRecord; created: boolean }> {
+    const sha = sha256Hex(page.raw);
+    const urlKey = pageUrlKey(page, sha);
+    return this.run(async () => {
+      const existing = await this.one<PageRow>(this.pool, SQL.findPage, [urlKey, sha]);
+      if (existing) {
+        return { page: toPageRecord(existing), created: false };
+      }
+      const raw = await gzipAsync(page.raw);
+      const inserted = await this.one<PageRow>(this.pool, SQL.insertPage, [
+        randomUUID(),
+        page.url ?? null,
+        urlKey,
+        page.name ?? null,
+        page.source,
+        sha,
+        page.contentType ?? null,
+        raw,
+        timestamp(),
+      ]);
+      if (inserted) {
+        return { page: toPageRecord(inserted), created: true };
+      }
+      // On a conflict another connection stored the same page between the lookup and the insert;
+      // ON CONFLICT waited for its commit, so the page is visible now.
+      const stored = await this.one<PageRow>(this.pool, SQL.findPage, [urlKey, sha]);
+      if (!stored) {
+        throw new Error(`page vanished right after insert: ${urlKey.slice(0, 200)}`);
+      }
+      return { page: toPageRecord(stored), created: false };
+    });
+  }
+
+  async getPage(id: string): Promise<PageRecord | null> {
+    return this.run(async () => {
+      const row = await this.one<PageRow>(this.pool, SQL.getPage, [id]);
+      return row ? toPageRecord(row) : null;
+    });
+  }
+
+  async getRawPage(id: string): Promise<Uint8Array | null> {
+    return this.run(async () => {
+      const row = await this.one<{ raw: Buffer }>(this.pool, SQL.getRaw, [id]);
+      if (!row) {
+        return null;
+      }
+      const raw = await gunzipAsync(row.raw);
+      return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+    });
+  }
+
+  /**
+   * Replace the page's article and blocks and mark it done, in one transaction (all blocks in one
+   * statement). Concurrent saves for one page are serialised on the page row.
+   *
+   * @throws WinnowError `bad_input` when no page has this id.
+   */
+  async saveArticle(pageId: string, article: Article): Promise<StoredArticle> {
+    return this.run(() =>
+      this.transaction(async (client) => {
+        const page = await this.one<{ id: string; url: string | null }>(client, SQL.lockPage, [pageId]);
+        if (!page) {
+          throw unknownPage(pageId);
+        }
+        const articleId = randomUUID();
+        const now = timestamp();
+        await client.query(SQL.deleteArticleOfPage, [pageId]);
+        await client.query(SQL.insertArticle, articleParams(articleId, page, article, now));
+        if (article.blocks.length > 0) {
+          await client.query(SQL.insertBlocks, blockParams(articleId, article.blocks));
+        }
+        await client.query(SQL.markDone, [pageId, articleId, now]);
+        const row = await this.one<ArticleRow>(client, SQL.articleById, [articleId]);
+        return this.loadArticle(client, row!);
+      }),
+    );
+  }
+
+  /**
+   * Mark the page failed with a reason. Its raw bytes stay, and so does an article stored by an
+   * earlier successful run.
+   *
+   * @throws WinnowError `bad_input` when no page has this id.
+   */
+  async saveFailure(pageId: string, failure: { code: string; message: string }): Promise<PageRecord> {
+    return this.run(async () => {
+      const row = await this.one<PageRow>(this.pool, SQL.markFailed, [pageId, failure.code, failure.message, timestamp()]);
+      if (!row) {
+        throw unknownPage(pageId);
+      }
+      return toPageRecord(row);
+    });
+  }
+
+  /** By article id, page id, or URL (normalised; the most recently stored article for it). */
+  async getArticle(idOrUrl: string): Promise<StoredArticle | null> {
+    // One snapshot for the article and its blocks, so a concurrent replace is seen whole or not at all.
+    return this.run(() =>
+      this.transaction(async (client) => {
+        const row =
+          (await this.one<ArticleRow>(client, SQL.articleById, [idOrUrl])) ??
+          (await this.one<ArticleRow>(client, SQL.articleByPage, [idOrUrl])) ??
+          (await this.latestArticleForUrl(client, idOrUrl));
+        return row ? this.loadArticle(client, row) : null;
+      }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'),
+    );
+  }
+
+  /** Summaries newest first. `limit` defaults to 50 and is capped at 1000. */
+  async listArticles(filter: ArticleFilter = {}): Promise<ArticleSummary[]> {
+    const params: unknown[] = [];
+    const conditions: string[] = [];
+    if (filter.site !== undefined) {
+      params.push(filter.site.toLowerCase());
+      conditions.push(`a.site = $${params.length}`);
+    }
+    if (filter.model !== undefined) {
+      params.push(filter.model);
+      conditions.push(`a.model = $${params.length}`);
+    }
+    if (filter.label !== undefined) {
+      params.push(filter.label);
+      conditions.push(`EXISTS (SELECT 1 FROM blocks b WHERE b.label = $${params.length} AND b.article_id = a.id)`);
+    }
+    params.push(clampLimit(filter.limit), Math.max(0, Math.trunc(filter.offset ?? 0) || 0));
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const sql = `SELECT ${SUMMARY_COLUMNS} FROM articles a ${where}
+      ORDER BY a.created_at DESC, a.id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`;
+    return this.run(async () => (await this.pool.query<SummaryRow>(sql, params)).rows.map(toSummary));
+  }
+
+  /** Failed pages, most recently failed first. `limit` defaults to 50 and is capped at 1000. */
+  async listFailures(limit?: number): Promise<PageRecord[]> {
+    return this.run(async () => (await this.pool.query<PageRow>(SQL.failures, [clampLimit(limit)])).rows.map(toPageRecord));
+  }
+
+  /** Close every connection of the pool. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) {
+      throw new Error('the store is closed');
+    }
+    return translateErrors(work);
+  }
+
+  /** Run `work` on one connection inside BEGIN … COMMIT; ROLLBACK on any error. */
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+    const client = await this.pool.connect();
+    // A connection dropped between two statements is reported as an event on the client; the
+    // next statement fails with it anyway, so only keep it from crashing the process.
+    const onError = () => {};
+    client.on('error', onError);
+    let broken: Error | undefined;
+    try {
+      await client.query(begin);
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken = rollbackError as Error;
+      }
+      throw error;
+    } finally {
+      client.removeListener('error', onError);
+      // A connection that could not roll back is destroyed, not reused.
+      client.release(broken);
+    }
+  }
+
+  private async one<R extends pg.QueryResultRow>(db: Queryable, sql: string, params: unknown[]): Promise<R | undefined> {
+    const result = await db.query<R>(sql, params);
+    return result.rows[0];
+  }
+
+  private async latestArticleForUrl(client: pg.PoolClient, url: string): Promise<ArticleRow | undefined> {
+    const key = tryNormalizeUrl(url);
+    return key === null ? undefined : this.one<ArticleRow>(client, SQL.latestArticleByUrlKey, [key]);
+  }
+
+  private async loadArticle(client: pg.PoolClient, row: ArticleRow): Promise<StoredArticle> {
+    const blocks = await client.query<BlockRow>(SQL.blocksOf, [row.id]);
+    return toStoredArticle(row, blocks.rows.map(toBlock));
+  }
+}
+
+/**
+ * Apply pending migrations in one transaction under a transaction-scoped advisory lock: a second
+ * worker starting at the same time waits for the first to commit, then finds nothing to do.
+ */
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  const onError = () => {};
+  client.on('error', onError);
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    // DDL can outlast the pool's statement timeout; the lock wait ends when the other migrator commits.
+    await client.query('SET LOCAL statement_timeout = 0');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query(MIGRATIONS_TABLE.postgres);
+    const applied = new Set(
+      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version),
+    );
+    const newest = Math.max(0, ...applied);
+    if (newest > latestVersion()) {
+      throw new Error(`database schema version ${newest} is newer than this code knows (${latestVersion()})`);
+    }
+    for (const migration of pendingMigrations(applied)) {
+      await client.query(migration.postgres);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        migration.version,
+        migration.name,
+        timestamp(),
+      ]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackError) {
+      broken = rollbackError as Error;
+    }
+    throw error;
+  } finally {
+    client.removeListener('error', onError);
+    client.release(broken);
+  }
+}
+
+/** Node socket errors that mean the server could not be reached or the connection broke. */
+const SOCKET_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** SQLSTATEs (besides class 08, connection exception) meaning the server is going away or full. */
+const UNAVAILABLE_STATES = new Set([
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, shutting down, recovering)
+  '53300', // too_many_connections
+]);
+
+/** SQLSTATEs of a statement or lock wait cut short by a timeout. */
+const TIMEOUT_STATES = new Set([
+  '57014', // query_canceled (statement_timeout)
+  '55P03', // lock_not_available (lock_timeout)
+]);
+
+/** pg's own messages for a dead or unobtainable connection (they carry no code). */
+const CONNECTION_MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|is not queryable|Query read timeout|socket hang up/i;
+
+/** Run `work`, turning "database unreachable" errors into retryable WinnowErrors. */
+async function translateErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw translateError(error);
+  }
+}
+
+function translateError(error: unknown): unknown {
+  if (error instanceof WinnowError || !(error instanceof Error)) {
+    return error;
+  }
+  if (isUnreachable(error)) {
+    return new WinnowError('network', `database unavailable: ${error.message || String(error)}`, { retryable: true, cause: error });
+  }
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && TIMEOUT_STATES.has(code)) {
+    return new WinnowError('timeout', `database timeout: ${error.message}`, { retryable: true, cause: error });
+  }
+  return error;
+}
+
+function isUnreachable(error: Error): boolean {
+  const { code, syscall } = error as { code?: unknown; syscall?: unknown };
+  if (typeof code === 'string' && (SOCKET_ERRORS.has(code) || code.startsWith('08') || UNAVAILABLE_STATES.has(code))) {
+    return true;
+  }
+  if (syscall === 'connect' || CONNECTION_MESSAGES.test(error.message)) {
+    return true;
+  }
+  // Node's happy-eyeballs connect reports one error per address.
+  if (error instanceof AggregateError) {
+    return error.errors.some((inner) => inner instanceof Error && isUnreachable(inner));
+  }
+  return error.cause instanceof Error && isUnreachable(error.cause);
+}
+
+function pageUrlKey(page: NewPage, sha: string): string {
+  if (page.url !== null && page.url !== undefined) {
+    return normalizeUrl(page.url);
+  }
+  return page.name ? `name:${page.name}` : `sha:${sha}`;
+}
+
+function articleParams(id: string, page: { id: string; url: string | null }, article: Article, createdAt: string): unknown[] {
+  const urlKey = tryNormalizeUrl(article.url ?? page.url);
+  return [
+    id,
+    page.id,
+    article.url,
+    urlKey,
+    urlKey === null ? null : new URL(urlKey).hostname,
+    article.title,
+    article.byline,
+    article.publishedTime,
+    article.siteName,
+    article.lang,
+    article.excerpt,
+    article.text,
+    article.html,
+    article.markdown,
+    article.model,
+    article.engine,
+    JSON.stringify(article.counts),
+    article.blocks.length,
+    minConfidence(article.blocks),
+    createdAt,
+  ];
+}
+
+/** Column arrays for the unnest insert, in the order of `SQL.insertBlocks`. */
+function blockParams(articleId: string, blocks: readonly LabeledBlock[]): unknown[] {
+  const column = <T>(pick: (block: LabeledBlock) => T): T[] => blocks.map(pick);
+  return [
+    articleId,
+    column((block) => block.index),
+    column((block) => block.path),
+    column((block) => block.tag),
+    column((block) => block.text),
+    column((block) => block.html),
+    column((block) => block.label),
+    column((block) => block.confidence),
+    column((block) => JSON.stringify(block.scores)),
+    column((block) => block.rawLabel ?? null),
+    column((block) => block.smoothedBy ?? null),
+    column((block) => block.readability),
+    column((block) => block.listingSize),
+    column((block) => block.listingKey),
+    column((block) => JSON.stringify(block.topFeatures)),
+  ];
+}
+
+function minConfidence(blocks: readonly LabeledBlock[]): number {
+  // reduce, not Math.min(...spread): pages can have more blocks than the argument limit.
+  return blocks.reduce((min, block) => Math.min(min, block.confidence), blocks.length > 0 ? Infinity : NO_BLOCKS_CONFIDENCE);
+}
+
+function toPageRecord(row: PageRow): PageRecord {
+  return {
+    id: row.id,
+    url: row.url,
+    name: row.name,
+    source: row.source,
+    status: row.status,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    contentSha256: row.content_sha256,
+    contentType: row.content_type,
+    articleId: row.article_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toStoredArticle(row: ArticleRow, blocks: LabeledBlock[]): StoredArticle {
+  return {
+    id: row.id,
+    pageId: row.page_id,
+    createdAt: row.created_at,
+    url: row.url,
+    title: row.title,
+    byline: row.byline,
+    publishedTime: row.published_time,
+    siteName: row.site_name,
+    lang: row.lang,
+    excerpt: row.excerpt,
+    text: row.text,
+    html: row.html,
+    markdown: row.markdown,
+    blocks,
+    model: row.model,
+    engine: row.engine,
+    counts: row.counts,
+  };
+}
+
+function toBlock(row: BlockRow): LabeledBlock {
+  const block: LabeledBlock = {
+    index: row.idx,
+    path: row.path,
+    tag: row.tag,
+    text: row.text,
+    html: row.html,
+    label: row.label,
+    confidence: row.confidence,
+    scores: row.scores,
+    readability: row.readability,
+    listingSize: row.listing_size,
+    listingKey: row.listing_key,
+    topFeatures: row.top_features,
+  };
+  if (row.raw_label !== null) {
+    block.rawLabel = row.raw_label;
+  }
+  if (row.smoothed_by !== null) {
+    block.smoothedBy = row.smoothed_by;
+  }
+  return block;
+}
+
+function toSummary(row: SummaryRow): ArticleSummary {
+  return {
+    id: row.id,
+    pageId: row.page_id,
+    url: row.url,
+    title: row.title,
+    siteName: row.site_name,
+    model: row.model,
+    blockCount: row.block_count,
+    counts: row.counts,
+    minConfidence: row.min_confidence,
+    createdAt: row.created_at,
+  };
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) {
+    return DEFAULT_LIST_LIMIT;
+  }
+  return Math.min(MAX_LIST_LIMIT, Math.max(1, Math.trunc(limit)));
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+let lastStampMicros = 0;
+
+/**
+ * ISO-8601 UTC with microseconds, strictly increasing within the process, exactly as SqliteStore
+ * writes them (TIMESTAMPTZ keeps microseconds, so they read back unchanged).
+ */
+function timestamp(): string {
+  const micros = Math.max(Date.now() * 1000, lastStampMicros + 1);
+  lastStampMicros = micros;
+  const iso = new Date(Math.floor(micros / 1000)).toISOString();
+  return `${iso.slice(0, -1)}${String(micros % 1000).padStart(3, '0')}Z`;
+}
+
+function unknownPage(pageId: string): WinnowError {
+  return new WinnowError('bad_input', `no page with id ${pageId}`);
+}

@@ -55,8 +55,9 @@ export function defaultModelDir(): string {
 const CURRENT_FILE = 'current.json';
 
 /** Version string from the feature version and a hash of the parameters. */
-export function modelVersion(nb: NaiveBayesParameters, contextNb: NaiveBayesParameters | null, temperature: number): string {
-  const hash = createHash('sha256').update(JSON.stringify({ nb, contextNb, temperature })).digest('hex').slice(0, 10);
+export function modelVersion(parameters: Pick<Model, 'nb' | 'contextNb' | 'temperature' | 'bias' | 'smoothing'>): string {
+  const { nb, contextNb, temperature, bias, smoothing } = parameters;
+  const hash = createHash('sha256').update(JSON.stringify({ nb, contextNb, temperature, bias, smoothing })).digest('hex').slice(0, 10);
   return `nb-f${FEATURE_VERSION}-${hash}`;
 }
 

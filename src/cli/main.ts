@@ -77,6 +77,50 @@ export function buildProgram(): Command {
       evalCommand({ fixtures: opts.fixtures, modelDir: opts.modelDir, folds: opts.folds, pages: opts.pages, engine: opts.engine }),
     );
 
+  program
+    .command('enqueue')
+    .description('queue URLs to fetch and moderate (needs Redis and a running `winnow worker`)')
+    .argument('[urls...]', 'http(s) URLs')
+    .option('--file <path>', 'read URLs from this file, one per line')
+    .option('--dir <dir>', 'store every .html file of this folder and queue it for moderation')
+    .option('--db <path>', 'SQLite file the --dir pages are stored in', config.databasePath)
+    .action(async (urls: string[], opts) => {
+      if (urls.length === 0 && !opts.file && !opts.dir) throw new Error('give URLs, --file or --dir');
+      const { enqueueCommand } = await import('../../workers/commands.js');
+      const summary = await enqueueCommand(urls, {
+        file: opts.file,
+        dir: opts.dir,
+        config,
+        openStore: async () => SqliteStore.open(opts.db),
+      });
+      if (summary.rejected > 0) process.exitCode = 1;
+    });
+
+  program
+    .command('worker')
+    .description('run queue workers until SIGTERM/SIGINT (fetch in-process, moderate in sandboxed children)')
+    .option('--stages <list>', 'comma-separated stages to run: fetch, moderate', 'fetch,moderate')
+    .action(async (opts) => {
+      const { parseStages, workerCommand } = await import('../../workers/commands.js');
+      await workerCommand(parseStages(opts.stages));
+    });
+
+  program
+    .command('get')
+    .description('print a stored article by URL, article id or page id, or why its page failed')
+    .argument('<ref>', 'URL, article id or page id')
+    .option('--json', 'print the whole stored article (or the failure) as JSON')
+    .option('--db <path>', 'SQLite file to read', config.databasePath)
+    .action(async (ref: string, opts) => {
+      const { getCommand } = await import('../../workers/commands.js');
+      const store = SqliteStore.open(opts.db);
+      try {
+        if (!(await getCommand(ref, { json: opts.json, store }))) process.exitCode = 1;
+      } finally {
+        await store.close();
+      }
+    });
+
   const fixtures = program.command('fixtures').description('labeled fixture pages');
   fixtures
     .command('check')

@@ -29,7 +29,7 @@ export function trainCommand(options: TrainCommandOptions, log: (line: string) =
   const { model, validation } = trainModel(pages, { folds: options.folds, fixtureHash: hash });
   const file = saveModel(model, modelDir, { makeCurrent: options.promote ?? true });
   log(formatMetrics(model.metrics!));
-  log(`\ntemperature ${validation.temperature}; model ${model.version} written to ${file}${options.promote === false ? ' (not current)' : ' (current)'}`);
+  log(`\ntemperature ${validation.temperature}; bias ${JSON.stringify(validation.bias)}; model ${model.version} written to ${file}${options.promote === false ? ' (not current)' : ' (current)'}`);
   return model.version;
 }
 

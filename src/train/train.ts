@@ -19,6 +19,10 @@ export interface TrainModelOptions extends TrainOptions {
   smoothing?: SmoothingOptions;
   /** Train the second, context-aware pass. @defaultValue true */
   context?: boolean;
+  /** Per-class log-odds offsets; when omitted the promo offset is chosen by cross-validation. */
+  bias?: number[];
+  /** Held-out promo recall the chosen offset must reach. @defaultValue 0.95 */
+  promoRecallTarget?: number;
   /** Softmax temperature; when omitted it is fitted by cross-validation. */
   temperature?: number;
   fixtureHash?: string;
@@ -28,6 +32,11 @@ export interface TrainModelOptions extends TrainOptions {
 }
 
 /** Candidate temperatures: NB's log-likelihoods sum over many tokens, so posteriors are too sharp. */
+/** Held-out promo recall the operating point aims for. */
+const PROMO_RECALL_TARGET = 0.95;
+/** Candidate promo biases, in log-odds after tempering. */
+const PROMO_BIASES = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1];
+
 /** Folds inside a training set that give the second pass honest first-pass verdicts. */
 const INNER_FOLDS = 5;
 
@@ -42,15 +51,18 @@ export function fitModel(pages: LabeledPage[], options: TrainModelOptions = {}):
   const nb = trainNaiveBayes(LABELS, examplesOf(pages), options);
   const contextNb = options.context === false || pages.length < 2 ? null : fitContextPass(pages, options);
   const temperature = options.temperature ?? 1;
+  const bias = options.bias ?? LABELS.map(() => 0);
+  const smoothing = options.smoothing ?? DEFAULT_SMOOTHING;
   return {
-    version: modelVersion(nb, contextNb, temperature),
+    version: modelVersion({ nb, contextNb, temperature, bias, smoothing }),
     featureVersion: FEATURE_VERSION,
     createdAt: new Date().toISOString(),
     labels: [...LABELS],
     nb,
     contextNb,
     temperature,
-    smoothing: options.smoothing ?? DEFAULT_SMOOTHING,
+    bias,
+    smoothing,
     trainedOn: { pages: pages.length, blocks: pages.reduce((sum, page) => sum + page.gold.length, 0), fixtureHash: options.fixtureHash ?? '' },
     metrics: null,
   };
@@ -93,6 +105,8 @@ export interface CrossValidation {
   /** Per page: gold and predicted labels, for per-page reports. */
   pages: { slug: string; template: string; gold: Label[]; predicted: Label[]; texts: string[] }[];
   temperature: number;
+  /** Per-class log-odds offsets chosen for the operating point. */
+  bias: number[];
 }
 
 /**
@@ -103,14 +117,21 @@ export function crossValidate(pages: LabeledPage[], options: TrainModelOptions =
   const folds = pageFolds(pages, options.folds ?? 5, options.seed);
   const foldModels = folds.map((held) => fitModel(pages.filter((page) => !held.includes(page)), { ...options, temperature: 1 }));
   const temperature = options.temperature ?? fitTemperature(folds, foldModels);
+  const score = (bias: number[]) => scoreFolds(folds, foldModels.map((model) => ({ ...model, temperature, bias })));
+  const bias = options.bias ?? choosePromoBias(score, options.promoRecallTarget ?? PROMO_RECALL_TARGET);
+  const { confusion, reports } = score(bias);
+  const method = `${folds.length}-fold cross-validation by page (${pages.length} pages, seed ${options.seed ?? 1})`;
+  return { metrics: metricsFromConfusion(confusion, method), pages: reports, temperature, bias };
+}
 
+/** Label every held-out page with its fold's model. */
+function scoreFolds(folds: LabeledPage[][], models: Model[]): { confusion: number[][]; reports: CrossValidation['pages'] } {
   const confusion = emptyConfusion();
   const reports: CrossValidation['pages'] = [];
   folds.forEach((held, f) => {
-    const model = { ...foldModels[f], temperature };
     for (const page of held) {
-      const verdicts = classifyBlocks(page.analysis.blocks, page.analysis.features, model, page.analysis.readabilityFound ? page.analysis.kept : null);
-      const predicted = verdicts.map((verdict) => verdict.label);
+      const kept = page.analysis.readabilityFound ? page.analysis.kept : null;
+      const predicted = classifyBlocks(page.analysis.blocks, page.analysis.features, models[f], kept).map((verdict) => verdict.label);
       page.gold.forEach((gold, i) => addToConfusion(confusion, gold, predicted[i]));
       reports.push({
         slug: page.slug,
@@ -121,8 +142,25 @@ export function crossValidate(pages: LabeledPage[], options: TrainModelOptions =
       });
     }
   });
-  const method = `${folds.length}-fold cross-validation by page (${pages.length} pages, seed ${options.seed ?? 1})`;
-  return { metrics: metricsFromConfusion(confusion, method), pages: reports, temperature };
+  return { confusion, reports };
+}
+
+/**
+ * The operating point: the promo bias with the best macro F1 among those whose held-out promo
+ * recall reaches the target (an ad left in an article costs more than an extra box removed);
+ * no bias when none reaches it.
+ */
+function choosePromoBias(score: (bias: number[]) => { confusion: number[][] }, target: number): number[] {
+  const promo = LABELS.indexOf('promo');
+  let best: { bias: number[]; macroF1: number } | null = null;
+  for (const value of PROMO_BIASES) {
+    const bias = LABELS.map((_, c) => (c === promo ? value : 0));
+    const metrics = metricsFromConfusion(score(bias).confusion, '');
+    if (metrics.perClass.promo.recall >= target && (best === null || metrics.macroF1 > best.macroF1)) {
+      best = { bias, macroF1: metrics.macroF1 };
+    }
+  }
+  return best?.bias ?? LABELS.map(() => 0);
 }
 
 /** Temperature minimising the log loss of held-out blocks' gold labels. */
@@ -148,7 +186,7 @@ export function fitTemperature(folds: LabeledPage[][], models: Model[]): number 
  */
 export function trainModel(pages: LabeledPage[], options: TrainModelOptions = {}): { model: Model; validation: CrossValidation } {
   const validation = crossValidate(pages, options);
-  const model = fitModel(pages, { ...options, temperature: validation.temperature });
+  const model = fitModel(pages, { ...options, temperature: validation.temperature, bias: validation.bias });
   return { model: { ...model, metrics: validation.metrics }, validation };
 }
 

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { loadModel } from '../src/classify/model.js';
+import { moderate } from '../src/pipeline.js';
+import { readabilityBaseline } from '../src/extract/readability.js';
+import { corpusDir, loadCorpus } from '../src/eval/corpus.js';
+import { aggregate, scoreText } from '../src/eval/text-metric.js';
+import { fixtureSetHash, labelFixture, loadFixtures } from '../src/train/fixtures.js';
+import { crossValidate } from '../src/train/train.js';
+
+describe('the shipped model', () => {
+  const model = loadModel();
+  const fixtures = loadFixtures();
+
+  it('was trained on the fixtures as they are now (retrain after changing them)', () => {
+    expect(model.trainedOn.fixtureHash).toBe(fixtureSetHash(fixtures));
+    expect(model.trainedOn.pages).toBe(fixtures.length);
+  });
+
+  it('meets the quality bar, cross-validated by page: macro F1 >= 0.90, promo recall >= 0.95', () => {
+    expect(model.metrics).not.toBeNull();
+    expect(model.metrics!.macroF1).toBeGreaterThanOrEqual(0.9);
+    expect(model.metrics!.perClass.promo.recall).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('reports metrics that cross-validation reproduces exactly', () => {
+    const validation = crossValidate(fixtures.map((page) => labelFixture(page)));
+    expect(validation.metrics.confusion).toEqual(model.metrics!.confusion);
+    expect(validation.temperature).toBe(model.temperature);
+    expect(validation.bias).toEqual(model.bias);
+  });
+});
+
+const corpus = corpusDir();
+
+describe.skipIf(corpus === null)('real pages (../shared/corpus, when present)', () => {
+  it('winnow article text scores at least bare Readability with the benchmark metric', () => {
+    const model = loadModel();
+    const pages = loadCorpus(corpus!);
+    const winnow = pages.map((page) => scoreText(moderate(page.html, { url: page.url, model }).text, page.truth));
+    const readability = pages.map((page) => scoreText(readabilityBaseline(page.html, { url: page.url }).text, page.truth));
+    const ours = aggregate(winnow);
+    const theirs = aggregate(readability);
+    console.log(`corpus: winnow F1 ${ours.f1.toFixed(3)} (P ${ours.precision.toFixed(3)} R ${ours.recall.toFixed(3)}), readability F1 ${theirs.f1.toFixed(3)}`);
+    expect(ours.empty).toBe(0);
+    expect(ours.f1).toBeGreaterThanOrEqual(theirs.f1);
+  });
+});

@@ -9,6 +9,7 @@ import { decodeHtml } from './input/decode.js';
 import { DEFAULT_LIMITS, preparePage, type PageLimits } from './input/prepare.js';
 import type { Block } from './segment/block.js';
 import { segment } from './segment/segment.js';
+import { comparable } from './text/normalize.js';
 import { LABELS, type Article, type EngineName, type Label, type LabeledBlock } from './types.js';
 
 /** Options every door passes to the pipeline. */
@@ -100,12 +101,8 @@ export function moderateBytes(bytes: Uint8Array, options: ModerateOptions & { co
  */
 function bodyBlocks(editorial: Block[], title: string | null): Block[] {
   const first = editorial[0];
-  if (first && title && first.headingLevel > 0 && normalizeTitle(first.text) === normalizeTitle(title)) return editorial.slice(1);
+  if (first && title && first.headingLevel > 0 && comparable(first.text) === comparable(title)) return editorial.slice(1);
   return editorial;
-}
-
-function normalizeTitle(text: string): string {
-  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 }
 
 /** The body as Markdown under the title as a level-1 heading. */

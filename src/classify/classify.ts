@@ -1,6 +1,7 @@
 import type { Block } from '../segment/block.js';
 import type { FeatureBag } from '../features/index.js';
 import { READABILITY_KEPT } from '../features/constants.js';
+import { argmax } from '../text/normalize.js';
 import { LABELS, type Label, type SmoothingRule } from '../types.js';
 import type { Model } from './model.js';
 import { scoreNaiveBayes, softmax, topFeatures } from './naive-bayes.js';
@@ -72,12 +73,6 @@ export function repeatsWithKeptBlocks(blocks: Block[], kept: Float64Array): Set<
     if (block.repeatKey && kept[i] >= READABILITY_KEPT) keys.add(block.repeatKey);
   });
   return keys;
-}
-
-function argmax(values: number[]): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
 }
 
 function round(value: number): number {

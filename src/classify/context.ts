@@ -1,6 +1,7 @@
 import type { Block } from '../segment/block.js';
 import type { FeatureBag } from '../features/index.js';
 import { CONTEXT_WEIGHT } from '../features/constants.js';
+import { argmax } from '../text/normalize.js';
 
 /**
  * Context tokens for the second pass: what a first-pass classifier said about a block's
@@ -63,10 +64,4 @@ export function mergeBags(a: FeatureBag, b: FeatureBag): FeatureBag {
   const merged = new Map(a);
   for (const [token, weight] of b) merged.set(token, (merged.get(token) ?? 0) + weight);
   return merged;
-}
-
-function argmax(values: number[]): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
 }

@@ -1,4 +1,5 @@
 import type { SmoothingRule } from '../types.js';
+import { argmax } from '../text/normalize.js';
 import { softmax } from './naive-bayes.js';
 
 /** How structure adjusts the classifier's per-block posteriors. */
@@ -136,7 +137,6 @@ function guardRestores(inputs: SmoothingInput[], out: SmoothedLabel[], labels: r
 }
 
 function fromPosterior(posterior: number[]): SmoothedLabel {
-  let best = 0;
-  for (let c = 1; c < posterior.length; c++) if (posterior[c] > posterior[best]) best = c;
+  const best = argmax(posterior);
   return { labelIndex: best, confidence: posterior[best], posterior };
 }

@@ -83,15 +83,16 @@ export function buildProgram(): Command {
     .argument('[urls...]', 'http(s) URLs')
     .option('--file <path>', 'read URLs from this file, one per line')
     .option('--dir <dir>', 'store every .html file of this folder and queue it for moderation')
-    .option('--db <path>', 'SQLite file the --dir pages are stored in', config.databasePath)
+    .option('--db <path>', 'SQLite file the --dir pages are stored in (unless DATABASE_URL names PostgreSQL)', config.databasePath)
     .action(async (urls: string[], opts) => {
       if (urls.length === 0 && !opts.file && !opts.dir) throw new Error('give URLs, --file or --dir');
       const { enqueueCommand } = await import('../../workers/commands.js');
+      const { openStore } = await import('../storage/open-store.js');
       const summary = await enqueueCommand(urls, {
         file: opts.file,
         dir: opts.dir,
         config,
-        openStore: async () => SqliteStore.open(opts.db),
+        openStore: () => openStore({ sqlitePath: opts.db }),
       });
       if (summary.rejected > 0) process.exitCode = 1;
     });
@@ -110,10 +111,11 @@ export function buildProgram(): Command {
     .description('print a stored article by URL, article id or page id, or why its page failed')
     .argument('<ref>', 'URL, article id or page id')
     .option('--json', 'print the whole stored article (or the failure) as JSON')
-    .option('--db <path>', 'SQLite file to read', config.databasePath)
+    .option('--db <path>', 'SQLite file to read (unless DATABASE_URL names PostgreSQL)', config.databasePath)
     .action(async (ref: string, opts) => {
       const { getCommand } = await import('../../workers/commands.js');
-      const store = SqliteStore.open(opts.db);
+      const { openStore } = await import('../storage/open-store.js');
+      const store = await openStore({ sqlitePath: opts.db });
       try {
         if (!(await getCommand(ref, { json: opts.json, store }))) process.exitCode = 1;
       } finally {

@@ -2,6 +2,7 @@ import { Readability } from '@mozilla/readability';
 import type { Block } from '../segment/block.js';
 import type { EngineName } from '../types.js';
 import { parsePage } from '../dom/engine.js';
+import { comparable } from '../text/normalize.js';
 import { DEFAULT_LIMITS, preparePage, type PageLimits } from '../input/prepare.js';
 
 /** Page metadata Readability finds (meta tags, JSON-LD, the title). */
@@ -78,15 +79,11 @@ export function readabilityVerdict(document: Document, blocks: Block[], limits: 
   }
   for (let i = 0; i < kept.length; i++) kept[i] = totals[i] > 0 ? Math.min(1, kept[i] / totals[i]) : 0;
   // Readability takes the headline out of its content because it reports it as the title: kept.
-  const title = normalized(metadata.title ?? '');
+  const title = comparable(metadata.title ?? '');
   for (const block of blocks) {
-    if (title && block.headingLevel > 0 && normalized(block.text) === title) kept[block.index] = 1;
+    if (title && block.headingLevel > 0 && comparable(block.text) === title) kept[block.index] = 1;
   }
   return { metadata, kept, found: true };
-}
-
-function normalized(text: string): string {
-  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 }
 
 type ReadabilityResult = NonNullable<ReturnType<Readability<Node>['parse']>>;

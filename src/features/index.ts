@@ -21,6 +21,7 @@ import {
 } from './constants.js';
 import { textCues } from './cues.js';
 import { textTokens } from './text-tokens.js';
+import { comparable } from '../text/normalize.js';
 
 export { FEATURE_VERSION } from './constants.js';
 
@@ -99,7 +100,7 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   for (const cue of block.classCues) add(`ccue=${cue}`, CLASS_CUE_WEIGHT);
   const size = block.wordCount <= SHORT_BLOCK_WORDS ? 'short' : 'long';
   for (const cue of textCues(block.text)) add(`tcue=${cue}.${size}`, CUE_WEIGHT);
-  if (block.wordCount <= SHORT_BLOCK_WORDS) add(`line=${block.text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()}`, 1);
+  if (block.wordCount <= SHORT_BLOCK_WORDS) add(`line=${comparable(block.text)}`, 1);
   if (block.sectionHeading) for (const cue of textCues(block.sectionHeading)) add(`hcue=${cue}`, HEADING_CUE_WEIGHT);
   const listingCue = page.listingCues.get(block.listingKey ?? '');
   if (listingCue) add(`lcue=${listingCue}`);
@@ -169,8 +170,7 @@ function bucket(value: number, upperBounds: number[]): number {
 }
 
 function sameText(a: string, b: string): boolean {
-  const norm = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
-  const x = norm(a);
-  const y = norm(b);
+  const x = comparable(a);
+  const y = comparable(b);
   return x.length > 0 && (x === y || (x.length > 20 && (y.startsWith(x) || x.startsWith(y))));
 }

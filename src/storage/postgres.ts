@@ -418,7 +418,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
     await client.query('BEGIN');
     // DDL can outlast the pool's statement timeout; the lock wait ends when the other migrator commits.
     await client.query('SET LOCAL statement_timeout = 0');
-    //nolock
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
     await client.query(MIGRATIONS_TABLE.postgres);
     const applied = new Set(
       (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version),

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
 import { loadModel, type Model } from '../classify/model.js';
@@ -75,16 +75,31 @@ export function expandInputs(args: string[]): Input[] {
     const path = resolve(arg);
     if (!existsSync(path)) throw new Error(`no such file or folder: ${arg}`);
     if (statSync(path).isDirectory()) {
-      for (const entry of readdirSync(path).sort()) {
-        const file = join(path, entry);
-        if (HTML_EXTENSIONS.has(extname(entry).toLowerCase()) && statSync(file).isFile()) {
-          inputs.push({ kind: 'file', location: file, name: basename(entry, extname(entry)) });
-        }
-      }
+      inputs.push(...htmlFilesIn(path));
     } else {
       inputs.push({ kind: 'file', location: path, name: basename(path, extname(path)) });
     }
   }
+  return inputs;
+}
+
+/**
+ * Every .html file under a folder, subfolders included, sorted. Output names are paths relative
+ * to the folder with `/` as `__`, so `site-a/page.html` and `site-b/page.html` do not collide.
+ */
+function htmlFilesIn(root: string): Input[] {
+  const inputs: Input[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const file = join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (entry.isFile() && HTML_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
+        const relativePath = relative(root, file);
+        inputs.push({ kind: 'file', location: file, name: relativePath.slice(0, -extname(relativePath).length).split(sep).join('__') });
+      }
+    }
+  };
+  walk(root);
   return inputs;
 }
 

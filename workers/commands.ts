@@ -1,0 +1,173 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { articleJson } from '../src/cli/run-command.js';
+import type { WinnowConfig } from '../src/config.js';
+import type { PageRecord, Store } from '../src/storage/store.js';
+import { tryNormalizeUrl } from '../src/storage/url-key.js';
+import { runWorkersUntilSignal } from './main.js';
+import { createProducerConnection, createQueues, enqueueFetch, enqueueModerate, waitForReady, type Enqueued, type Stage } from './queues.js';
+
+const HTML_EXTENSIONS = new Set(['.html', '.htm', '.xhtml']);
+/** How many recent failures `get <url>` searches for the URL when it has no article. */
+const FAILURE_SCAN_LIMIT = 1000;
+
+export interface EnqueueOptions {
+  /** URLs, one per line (blank lines and `#` comments skipped). */
+  file?: string;
+  /** Folder of saved pages: stored as files, then queued for moderation directly. */
+  dir?: string;
+  config: Pick<WinnowConfig, 'redisUrl' | 'queuePrefix'>;
+  /** Store for `dir` pages (opened only when `dir` is given). */
+  openStore: () => Promise<Store>;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+export interface EnqueueSummary {
+  created: number;
+  duplicates: number;
+  rejected: number;
+}
+
+/**
+ * `winnow enqueue`: a fetch job per URL and a moderate job per saved page of `dir`. Prints one
+ * line per job (`<job id> new|duplicate (<state>) <input>`), then the counts. Fails fast when
+ * Redis is down; URLs that are not http(s) are refused and never queued.
+ */
+export async function enqueueCommand(urls: string[], options: EnqueueOptions): Promise<EnqueueSummary> {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const all = [...urls, ...(options.file ? urlsFromFile(options.file) : [])];
+  const files = options.dir ? htmlFiles(options.dir) : [];
+  const summary: EnqueueSummary = { created: 0, duplicates: 0, rejected: 0 };
+  const report = (enqueued: Enqueued, input: string): void => {
+    if (enqueued.created) summary.created++;
+    else summary.duplicates++;
+    const what = enqueued.created ? 'new' : `duplicate (${enqueued.existingState})`;
+    stdout.write(`${enqueued.jobId}\t${what}\t${input}\n`);
+  };
+
+  const connection = createProducerConnection(options.config.redisUrl);
+  connection.on('error', () => undefined);
+  const store = files.length > 0 ? await options.openStore() : null;
+  try {
+    await waitForReady(connection);
+    const queues = createQueues(connection, { prefix: options.config.queuePrefix });
+    try {
+      for (const url of all) {
+        if (!isHttpUrl(url)) {
+          summary.rejected++;
+          stderr.write(`winnow: not an http(s) URL, not queued: ${url}\n`);
+          continue;
+        }
+        report(await enqueueFetch(queues.fetch, url), url);
+      }
+      for (const file of files) {
+        const { page } = await store!.putPage({ url: null, name: file, source: 'file', raw: readFileSync(file) });
+        report(await enqueueModerate(queues.moderate, page.id), file);
+      }
+    } finally {
+      await queues.fetch.close();
+      await queues.moderate.close();
+    }
+  } finally {
+    await store?.close();
+    await connection.quit().catch(() => connection.disconnect());
+  }
+  const rejected = summary.rejected > 0 ? `, ${summary.rejected} refused` : '';
+  stderr.write(`${summary.created} new, ${summary.duplicates} duplicate${summary.duplicates === 1 ? '' : 's'}${rejected}\n`);
+  return summary;
+}
+
+/** `winnow worker`: run the given stages until SIGTERM/SIGINT. */
+export async function workerCommand(stages: Stage[]): Promise<void> {
+  const log = (line: string): void => {
+    process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  };
+  process.on('unhandledRejection', (reason) => log(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
+  process.on('uncaughtException', (error) => {
+    // The process state is unknown: exit and let the supervisor restart it; active jobs stall
+    // and another worker picks them up.
+    log(`uncaught exception: ${error.stack ?? error.message}`);
+    process.exit(1);
+  });
+  log(`worker started: ${stages.join(', ')}`);
+  await runWorkersUntilSignal({ stages, log });
+  log('worker stopped');
+}
+
+export interface GetOptions {
+  json?: boolean;
+  store: Store;
+  stdout?: NodeJS.WritableStream;
+}
+
+/**
+ * `winnow get <url|id>`: the stored article (by article id, page id or URL), or why its page
+ * failed. Returns false when there is no article.
+ */
+export async function getCommand(ref: string, options: GetOptions): Promise<boolean> {
+  const stdout = options.stdout ?? process.stdout;
+  const article = await options.store.getArticle(ref);
+  if (article) {
+    if (options.json) {
+      stdout.write(`${JSON.stringify({ id: article.id, pageId: article.pageId, createdAt: article.createdAt, ...articleJson(article) }, null, 2)}\n`);
+    } else {
+      const heading = article.title && !article.text.startsWith(article.title) ? `${article.title}\n\n` : '';
+      stdout.write(`${heading}${article.text}\n`);
+    }
+    return true;
+  }
+  const page = await findPage(ref, options.store);
+  if (options.json) {
+    stdout.write(`${JSON.stringify(page ? { status: page.status, errorCode: page.errorCode, errorMessage: page.errorMessage, page } : { status: 'not_found' }, null, 2)}\n`);
+  } else if (!page) {
+    stdout.write(`not found: ${ref} (no article; not queued, still queued, or not fetched yet)\n`);
+  } else if (page.status === 'failed') {
+    stdout.write(`failed: ${page.errorCode}: ${page.errorMessage}\n`);
+  } else {
+    stdout.write(`${page.status}: page ${page.id} has no article yet\n`);
+  }
+  return false;
+}
+
+/** A page by id, or the most recently failed page stored under this URL. */
+async function findPage(ref: string, store: Store): Promise<PageRecord | null> {
+  const key = isHttpUrl(ref) ? tryNormalizeUrl(ref) : null;
+  if (key === null) return store.getPage(ref);
+  const failures = await store.listFailures(FAILURE_SCAN_LIMIT);
+  return failures.find((page) => tryNormalizeUrl(page.url) === key) ?? null;
+}
+
+/** `--stages fetch,moderate` → the stage list; throws on an unknown name. */
+export function parseStages(value: string): Stage[] {
+  const stages = value
+    .split(',')
+    .map((stage) => stage.trim())
+    .filter((stage) => stage !== '');
+  for (const stage of stages) {
+    if (stage !== 'fetch' && stage !== 'moderate') throw new Error(`unknown stage "${stage}": use fetch, moderate or both`);
+  }
+  if (stages.length === 0) throw new Error('no stage given: use fetch, moderate or both');
+  return [...new Set(stages)] as Stage[];
+}
+
+function urlsFromFile(file: string): string[] {
+  return readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+function htmlFiles(dir: string): string[] {
+  const root = resolve(dir);
+  return readdirSync(root)
+    .filter((name) => HTML_EXTENSIONS.has(extname(name).toLowerCase()))
+    .sort()
+    .map((name) => join(root, name))
+    .filter((file) => statSync(file).isFile());
+}
+
+function isHttpUrl(value: string): boolean {
+  return URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
+}

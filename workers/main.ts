@@ -1,0 +1,258 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker, type DefaultJobOptions, type Job, type WorkerOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { loadConfig, type WinnowConfig } from '../src/config.js';
+import type { FetchOptions } from '../src/fetch/options.js';
+import type { Store } from '../src/storage/store.js';
+import { createFetchProcessor } from './processors/fetch.js';
+import {
+  createQueues,
+  createWorkerConnection,
+  FETCH_QUEUE,
+  MODERATE_QUEUE,
+  STAGES,
+  type FetchJobData,
+  type FetchJobResult,
+  type ModerateJobData,
+  type ModerateJobResult,
+  type Stage,
+} from './queues.js';
+import { openStageStore } from './store.js';
+import { TIMEOUT_SIGNAL } from './watchdog.js';
+
+/** Settings of the worker process; each defaults to the config (see src/config.ts). */
+export type WorkerSettings = Pick<
+  WinnowConfig,
+  | 'redisUrl'
+  | 'queuePrefix'
+  | 'fetchConcurrency'
+  | 'moderateConcurrency'
+  | 'jobTimeoutMs'
+  | 'shutdownTimeoutMs'
+  | 'useWorkerThreads'
+  | 'databasePath'
+  | 'engine'
+>;
+
+export interface StartWorkersOptions extends Partial<WorkerSettings> {
+  /**
+   * PostgreSQL URL; otherwise results go to the SQLite file `databasePath`. Passed on to the
+   * sandboxed children as DATABASE_URL ('' forces SQLite).
+   * @defaultValue env DATABASE_URL
+   */
+  databaseUrl?: string;
+  /** Stages to run in this process. @defaultValue ['fetch', 'moderate'] */
+  stages?: readonly Stage[];
+  /**
+   * Store the fetch stage writes to and failures are recorded in; the caller closes it.
+   * Sandboxed moderate children always open their own (`databaseUrl` or `databasePath`).
+   * @defaultValue the store of `databaseUrl`/`databasePath`, opened here and closed by `close()`
+   */
+  store?: Store;
+  /** Options of the moderate jobs the fetch stage adds. @defaultValue DEFAULT_JOB_OPTIONS */
+  jobOptions?: DefaultJobOptions;
+  /** Passed to fetchPage (allow-list, limits). */
+  fetchOptions?: FetchOptions;
+  /** Lock and stall tuning for both workers (tests shorten them). @defaultValue bullmq's */
+  workerOptions?: Pick<WorkerOptions, 'lockDuration' | 'lockRenewTime' | 'stalledInterval' | 'maxStalledCount'>;
+  /** Compiled sandboxed processor. @defaultValue `<package>/dist/workers/moderate.sandbox.js` */
+  moderateProcessorFile?: string;
+  /** Where progress and failures are logged. @defaultValue stderr */
+  log?: (line: string) => void;
+}
+
+export interface WorkersHandle {
+  /** The running bullmq workers, one per stage. */
+  workers: Worker[];
+  /**
+   * Stop taking jobs, let active ones finish (at most `shutdownTimeoutMs`, then abort them and
+   * force the close), then close the Redis connections and the store this opened. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** The compiled sandboxed processor of this package (BullMQ forks plain JS, not TypeScript). */
+export function defaultModerateProcessorFile(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'dist', 'workers', 'moderate.sandbox.js');
+    dir = dirname(dir);
+  }
+  throw new Error('cannot find the winnow package root from workers/main');
+}
+
+/**
+ * Start a worker for each stage. Fetch jobs run in-process (I/O); moderate jobs run sandboxed in
+ * child processes (or worker threads) from the compiled processor, so CPU work never starves
+ * lock renewal.
+ */
+export async function startWorkers(options: StartWorkersOptions = {}): Promise<WorkersHandle> {
+  const settings: WorkerSettings = { ...pickSettings(loadConfig()), ...definedOnly(options) };
+  const stages = options.stages ?? STAGES;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const ownStore = options.store === undefined;
+  const store = options.store ?? (await openStageStore({ ...settings, databaseUrl: options.databaseUrl }));
+  const connections: Redis[] = [];
+  const connect = (): Redis => {
+    const connection = createWorkerConnection(settings.redisUrl);
+    // Reconnects are automatic; without a listener ioredis would print every failed attempt.
+    connection.on('error', () => undefined);
+    connections.push(connection);
+    return connection;
+  };
+  const queueConnection = connect();
+  const queues = createQueues(queueConnection, { prefix: settings.queuePrefix, jobOptions: options.jobOptions });
+  const common = { prefix: settings.queuePrefix, ...options.workerOptions };
+  const workers: Worker[] = [];
+  const timers = new Map<string, NodeJS.Timeout>();
+
+  /** Record in the database what no processor saw: a stall over the limit, a killed or timed-out child. */
+  const recordUnseenFailure = async (stage: Stage, job: Job, error: Error): Promise<void> => {
+    const unseen = /stalled more than allowable limit|Unexpected exit code/.test(error.message);
+    if (!unseen || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    const code = error.message.includes(TIMEOUT_SIGNAL) ? 'timeout' : error.message.includes('stalled') ? 'stalled' : 'crashed';
+    const failure = { code, message: error.message };
+    if (stage === MODERATE_QUEUE) {
+      await store.saveFailure((job.data as ModerateJobData).pageId, failure);
+    } else {
+      const { page } = await store.putPage({ url: (job.data as FetchJobData).url, source: 'url', raw: new Uint8Array(0) });
+      await store.saveFailure(page.id, failure);
+    }
+  };
+
+  const watch = (stage: Stage, worker: Worker): Worker => {
+    worker.on('error', (error) => log(`${stage} worker: ${error.message}`));
+    worker.on('failed', (job, error) => {
+      if (!job) return;
+      log(`${stage} job ${job.id} failed (attempt ${job.attemptsMade}/${job.opts.attempts ?? 1}): ${error.message}`);
+      recordUnseenFailure(stage, job, error).catch((recordError: Error) =>
+        log(`${stage} job ${job.id}: cannot record the failure: ${recordError.message}`),
+      );
+    });
+    workers.push(worker);
+    return worker;
+  };
+
+  if (stages.includes(FETCH_QUEUE)) {
+    const processor = createFetchProcessor({ store, moderateQueue: queues.moderate, fetchOptions: options.fetchOptions });
+    watch(
+      FETCH_QUEUE,
+      new Worker<FetchJobData, FetchJobResult>(FETCH_QUEUE, processor, {
+        ...common,
+        connection: connect(),
+        concurrency: settings.fetchConcurrency,
+      }),
+    );
+  }
+
+  if (stages.includes(MODERATE_QUEUE)) {
+    const env = {
+      ...process.env,
+      WINNOW_DB: settings.databasePath,
+      WINNOW_ENGINE: settings.engine,
+      WINNOW_JOB_TIMEOUT_MS: String(settings.jobTimeoutMs),
+      ...(options.databaseUrl === undefined ? {} : { DATABASE_URL: options.databaseUrl }),
+    };
+    const worker = watch(
+      MODERATE_QUEUE,
+      new Worker<ModerateJobData, ModerateJobResult>(MODERATE_QUEUE, options.moderateProcessorFile ?? defaultModerateProcessorFile(), {
+        ...common,
+        connection: connect(),
+        concurrency: settings.moderateConcurrency,
+        useWorkerThreads: settings.useWorkerThreads,
+        workerForkOptions: { env },
+        workerThreadsOptions: { env },
+      }),
+    );
+    // A child process also has its own watchdog (the hard limit); aborting the job's signal is
+    // what limits a worker thread, and a job waiting on I/O.
+    worker.on('active', (job) => {
+      const id = job.id!;
+      timers.set(id, setTimeout(() => worker.cancelJob(id, `job timeout after ${settings.jobTimeoutMs} ms`), settings.jobTimeoutMs));
+    });
+    const clear = (job: Job | undefined): void => {
+      if (!job?.id) return;
+      clearTimeout(timers.get(job.id));
+      timers.delete(job.id);
+    };
+    worker.on('completed', clear);
+    worker.on('failed', clear);
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      // pause() stops taking jobs and waits for the active ones, without starting close(): a
+      // close already under way ignores close(true), so the forced close stays available.
+      // A worker already closed by hand (tests simulate a crash with close(true)) is left alone.
+      const open = workers.filter((worker) => worker.closing === undefined);
+      const drained = Promise.all(open.map((worker) => worker.pause()));
+      if (!(await withTimeout(drained, settings.shutdownTimeoutMs))) {
+        log(`shutdown: jobs still active after ${settings.shutdownTimeoutMs} ms; aborting them`);
+        for (const worker of open) worker.cancelAllJobs('worker shutting down');
+      }
+      await Promise.all(workers.map((worker) => worker.close(true)));
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+      await queues.fetch.close();
+      await queues.moderate.close();
+      await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
+      if (ownStore) await store.close();
+    })());
+
+  return { workers, close };
+}
+
+/**
+ * Start workers and close them on SIGTERM or SIGINT; resolves once closed. A second signal
+ * while closing exits at once.
+ */
+export async function runWorkersUntilSignal(options: StartWorkersOptions = {}): Promise<void> {
+  const handle = await startWorkers(options);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        log(`${signal} again: exiting without waiting`);
+        process.exit(130);
+      }
+      stopping = true;
+      log(`${signal}: finishing active jobs`);
+      handle.close().then(resolve, (error: Error) => {
+        log(`shutdown failed: ${error.message}`);
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+/** True when `promise` settled within `ms`, false otherwise. */
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function pickSettings(config: WinnowConfig): WorkerSettings {
+  const { redisUrl, queuePrefix, fetchConcurrency, moderateConcurrency, jobTimeoutMs, shutdownTimeoutMs, useWorkerThreads, databasePath, engine } =
+    config;
+  return { redisUrl, queuePrefix, fetchConcurrency, moderateConcurrency, jobTimeoutMs, shutdownTimeoutMs, useWorkerThreads, databasePath, engine };
+}
+
+/** The settings among `options` that are set (an explicit undefined does not override the config). */
+function definedOnly(options: StartWorkersOptions): Partial<WorkerSettings> {
+  const settings = pickSettings(options as WinnowConfig);
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as Partial<WorkerSettings>;
+}

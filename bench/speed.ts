@@ -383,7 +383,7 @@ async function main(): Promise<void> {
   for (const row of rows) if (row.failure !== null) console.log(`  ${row.engine} ${row.stage} failed: ${row.failure}`);
   console.log(
     '\nms per page = one synchronous call; total s = wall time of the timed loop (jsdom yields to the event loop between pages);' +
-      '\npages/s = pages / total s; load RSS = the child's maxRSS once modules, pages (and model) are loaded, before timing;' +
+      '\npages/s = pages / total s; load RSS = the child\'s maxRSS once modules, pages (and model) are loaded, before timing;' +
       '\npeak RSS = its maxRSS at the end;' +
       '\nvs readability-on-jsdom = mean page time over that of jsdom parse+readability.',
   );

@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import { isEngineName } from '../dom/engine.js';
-import { SqliteStore } from '../storage/sqlite.js';
+import { openStore } from '../storage/open-store.js';
 import type { EngineName } from '../types.js';
 import { runCommand, type OutputFormat } from './run-command.js';
 import { evalCommand, labeledFixtures, trainCommand } from './train-commands.js';
@@ -33,11 +33,11 @@ export function buildProgram(): Command {
     .option('--json', 'print the whole result as JSON')
     .addOption(new Option('--format <format>', 'article output format').choices(['text', 'html', 'md']).default('text'))
     .option('--engine <engine>', 'DOM engine: linkedom or jsdom', engineOption, config.engine)
-    .option('--db <path>', 'SQLite file to store results in', config.databasePath)
+    .option('--db <path>', 'SQLite file to store results in (unless DATABASE_URL names PostgreSQL)', config.databasePath)
     .option('--no-store', 'do not store results')
     .option('--model-dir <dir>', 'folder of trained models')
     .action(async (inputs: string[], opts) => {
-      const store = opts.store ? SqliteStore.open(opts.db) : null;
+      const store = opts.store ? await openStore({ sqlitePath: opts.db }) : null;
       try {
         const summary = await runCommand(inputs, {
           out: opts.out,
@@ -87,7 +87,6 @@ export function buildProgram(): Command {
     .action(async (urls: string[], opts) => {
       if (urls.length === 0 && !opts.file && !opts.dir) throw new Error('give URLs, --file or --dir');
       const { enqueueCommand } = await import('../../workers/commands.js');
-      const { openStore } = await import('../storage/open-store.js');
       const summary = await enqueueCommand(urls, {
         file: opts.file,
         dir: opts.dir,
@@ -114,7 +113,6 @@ export function buildProgram(): Command {
     .option('--db <path>', 'SQLite file to read (unless DATABASE_URL names PostgreSQL)', config.databasePath)
     .action(async (ref: string, opts) => {
       const { getCommand } = await import('../../workers/commands.js');
-      const { openStore } = await import('../storage/open-store.js');
       const store = await openStore({ sqlitePath: opts.db });
       try {
         if (!(await getCommand(ref, { json: opts.json, store }))) process.exitCode = 1;

@@ -1,29 +1,37 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { WinnowError } from '../errors.js';
-import type { Article, EngineName, Label, LabeledBlock, SmoothingRule } from '../types.js';
-import { MIGRATIONS_TABLE, latestVersion, pendingMigrations } from './migrations.js';
-import type {
-  ArticleFilter,
-  ArticleSummary,
-  NewPage,
-  PageRecord,
-  PageSource,
-  PageStatus,
-  Store,
-  StoredArticle,
-} from './store.js';
-import { normalizeUrl, tryNormalizeUrl } from './url-key.js';
+import type { Article, LabeledBlock } from '../types.js';
+import { MIGRATIONS_TABLE, pendingMigrations } from './migrations.js';
+import {
+  ARTICLE_PARAM_ORDER,
+  BLOCK_COLUMNS,
+  BLOCK_PARAM_ORDER,
+  articleParams,
+  assertKnownSchema,
+  blockParams,
+  clampLimit,
+  compress,
+  decompress,
+  listConditions,
+  listOffset,
+  pageUrlKey,
+  sha256Hex,
+  timestamp,
+  toBlock,
+  toPageRecord,
+  toStoredArticle,
+  toSummary,
+  unknownPage,
+  type ArticleParams,
+  type ArticleRow,
+  type BlockRow,
+  type PageRow,
+  type SummaryRow,
+} from './rows.js';
+import type { ArticleFilter, ArticleSummary, NewPage, PageRecord, Store, StoredArticle } from './store.js';
+import { tryNormalizeUrl } from './url-key.js';
 
-const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
-
-const DEFAULT_LIST_LIMIT = 50;
-const MAX_LIST_LIMIT = 1000;
-/** min_confidence of an article with no blocks: nothing on it needs review. */
-const NO_BLOCKS_CONFIDENCE = 1;
 /** Advisory lock key held (per database) while migrations run, so concurrent starters migrate once. */
 const MIGRATION_LOCK_KEY = '7421130598263112777';
 
@@ -49,62 +57,7 @@ const DEFAULTS: Required<PostgresOptions> = {
   applicationName: 'winnow',
 };
 
-interface PageRow {
-  id: string;
-  url: string | null;
-  name: string | null;
-  source: PageSource;
-  status: PageStatus;
-  error_code: string | null;
-  error_message: string | null;
-  content_sha256: string;
-  content_type: string | null;
-  article_id: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-interface ArticleRow {
-  id: string;
-  page_id: string;
-  url: string | null;
-  title: string | null;
-  byline: string | null;
-  published_time: string | null;
-  site_name: string | null;
-  lang: string | null;
-  excerpt: string | null;
-  text: string;
-  html: string;
-  markdown: string;
-  model: string;
-  engine: EngineName;
-  /** `json` columns arrive parsed. */
-  counts: Record<Label, number>;
-  created_at: string;
-}
-
-type SummaryRow = Pick<ArticleRow, 'id' | 'page_id' | 'url' | 'title' | 'site_name' | 'model' | 'counts' | 'created_at'> & {
-  block_count: number;
-  min_confidence: number;
-};
-
-interface BlockRow {
-  idx: number;
-  path: string;
-  tag: string;
-  text: string;
-  html: string;
-  label: Label;
-  confidence: number;
-  scores: Record<Label, number>;
-  raw_label: Label | null;
-  smoothed_by: SmoothingRule | null;
-  readability: number;
-  listing_size: number;
-  listing_key: string | null;
-  top_features: string[];
-}
+// PostgreSQL returns `json` columns parsed, so its rows are read as rows.ts declares them.
 
 /** A TIMESTAMPTZ as the ISO-8601 UTC string SqliteStore stores (`2024-05-02T06:30:00.123456Z`). */
 function iso(column: string, alias = column.replace(/^\w+\./, '')): string {
@@ -117,8 +70,6 @@ const ARTICLE_COLUMNS = `id, page_id, url, title, byline, published_time, site_n
   markdown, model, engine, counts, ${iso('created_at')}`;
 const SUMMARY_COLUMNS = `a.id, a.page_id, a.url, a.title, a.site_name, a.model, a.block_count, a.counts,
   a.min_confidence, ${iso('a.created_at')}`;
-const BLOCK_COLUMNS = `idx, path, tag, text, html, label, confidence, scores, raw_label, smoothed_by, readability,
-  listing_size, listing_key, top_features`;
 
 const SQL = {
   // md5(url_key) first so the lookup uses the unique index (URL keys can be too long for a btree).
@@ -218,7 +169,7 @@ export class PostgresStore implements Store {
       if (existing) {
         return { page: toPageRecord(existing), created: false };
       }
-      const raw = await gzipAsync(page.raw);
+      const raw = await compress(page.raw);
       const inserted = await this.one<PageRow>(this.pool, SQL.insertPage, [
         randomUUID(),
         page.url ?? null,
@@ -256,8 +207,7 @@ export class PostgresStore implements Store {
       if (!row) {
         return null;
       }
-      const raw = await gunzipAsync(row.raw);
-      return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+      return decompress(row.raw);
     });
   }
 
@@ -269,7 +219,7 @@ export class PostgresStore implements Store {
    */
   async saveArticle(pageId: string, article: Article): Promise<StoredArticle> {
     return this.run(() =>
-      this.transaction(async (client) => {
+      inTransaction(this.pool, async (client) => {
         const page = await this.one<{ id: string; url: string | null }>(client, SQL.lockPage, [pageId]);
         if (!page) {
           throw unknownPage(pageId);
@@ -277,9 +227,9 @@ export class PostgresStore implements Store {
         const articleId = randomUUID();
         const now = timestamp();
         await client.query(SQL.deleteArticleOfPage, [pageId]);
-        await client.query(SQL.insertArticle, articleParams(articleId, page, article, now));
+        await client.query(SQL.insertArticle, positionalArticleParams(articleParams(articleId, page, article, now)));
         if (article.blocks.length > 0) {
-          await client.query(SQL.insertBlocks, blockParams(articleId, article.blocks));
+          await client.query(SQL.insertBlocks, blockColumns(articleId, article.blocks));
         }
         await client.query(SQL.markDone, [pageId, articleId, now]);
         const row = await this.one<ArticleRow>(client, SQL.articleById, [articleId]);
@@ -308,7 +258,7 @@ export class PostgresStore implements Store {
   async getArticle(idOrUrl: string): Promise<StoredArticle | null> {
     // One snapshot for the article and its blocks, so a concurrent replace is seen whole or not at all.
     return this.run(() =>
-      this.transaction(async (client) => {
+      inTransaction(this.pool, async (client) => {
         const row =
           (await this.one<ArticleRow>(client, SQL.articleById, [idOrUrl])) ??
           (await this.one<ArticleRow>(client, SQL.articleByPage, [idOrUrl])) ??
@@ -321,20 +271,8 @@ export class PostgresStore implements Store {
   /** Summaries newest first. `limit` defaults to 50 and is capped at 1000. */
   async listArticles(filter: ArticleFilter = {}): Promise<ArticleSummary[]> {
     const params: unknown[] = [];
-    const conditions: string[] = [];
-    if (filter.site !== undefined) {
-      params.push(filter.site.toLowerCase());
-      conditions.push(`a.site = $${params.length}`);
-    }
-    if (filter.model !== undefined) {
-      params.push(filter.model);
-      conditions.push(`a.model = $${params.length}`);
-    }
-    if (filter.label !== undefined) {
-      params.push(filter.label);
-      conditions.push(`EXISTS (SELECT 1 FROM blocks b WHERE b.label = $${params.length} AND b.article_id = a.id)`);
-    }
-    params.push(clampLimit(filter.limit), Math.max(0, Math.trunc(filter.offset ?? 0) || 0));
+    const conditions = listConditions(filter, (_name, value) => `$${params.push(value)}`);
+    params.push(clampLimit(filter.limit), listOffset(filter));
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     const sql = `SELECT ${SUMMARY_COLUMNS} FROM articles a ${where}
       ORDER BY a.created_at DESC, a.id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`;
@@ -362,33 +300,6 @@ export class PostgresStore implements Store {
     return translateErrors(work);
   }
 
-  /** Run `work` on one connection inside BEGIN … COMMIT; ROLLBACK on any error. */
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
-    const client = await this.pool.connect();
-    // A connection dropped between two statements is reported as an event on the client; the
-    // next statement fails with it anyway, so only keep it from crashing the process.
-    const onError = () => {};
-    client.on('error', onError);
-    let broken: Error | undefined;
-    try {
-      await client.query(begin);
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackError) {
-        broken = rollbackError as Error;
-      }
-      throw error;
-    } finally {
-      client.removeListener('error', onError);
-      // A connection that could not roll back is destroyed, not reused.
-      client.release(broken);
-    }
-  }
-
   private async one<R extends pg.QueryResultRow>(db: Queryable, sql: string, params: unknown[]): Promise<R | undefined> {
     const result = await db.query<R>(sql, params);
     return result.rows[0];
@@ -410,12 +321,7 @@ export class PostgresStore implements Store {
  * worker starting at the same time waits for the first to commit, then finds nothing to do.
  */
 async function migrate(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  const onError = () => {};
-  client.on('error', onError);
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     // DDL can outlast the pool's statement timeout; the lock wait ends when the other migrator commits.
     await client.query('SET LOCAL statement_timeout = 0');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -423,10 +329,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
     const applied = new Set(
       (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version),
     );
-    const newest = Math.max(0, ...applied);
-    if (newest > latestVersion()) {
-      throw new Error(`database schema version ${newest} is newer than this code knows (${latestVersion()})`);
-    }
+    assertKnownSchema(applied);
     for (const migration of pendingMigrations(applied)) {
       await client.query(migration.postgres);
       await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
@@ -435,7 +338,22 @@ async function migrate(pool: pg.Pool): Promise<void> {
         timestamp(),
       ]);
     }
+  });
+}
+
+/** Run `work` on one connection of `pool` inside `begin` … COMMIT; ROLLBACK on any error. */
+async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  const client = await pool.connect();
+  // A connection dropped between two statements is reported as an event on the client; the
+  // next statement fails with it anyway, so only keep it from crashing the process.
+  const onError = () => {};
+  client.on('error', onError);
+  let broken: Error | undefined;
+  try {
+    await client.query(begin);
+    const result = await work(client);
     await client.query('COMMIT');
+    return result;
   } catch (error) {
     try {
       await client.query('ROLLBACK');
@@ -445,6 +363,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
     throw error;
   } finally {
     client.removeListener('error', onError);
+    // A connection that could not roll back is destroyed, not reused.
     client.release(broken);
   }
 }
@@ -520,172 +439,17 @@ function isUnreachable(error: Error): boolean {
   return error.cause instanceof Error && isUnreachable(error.cause);
 }
 
-function pageUrlKey(page: NewPage, sha: string): string {
-  if (page.url !== null && page.url !== undefined) {
-    return normalizeUrl(page.url);
-  }
-  return page.name ? `name:${page.name}` : `sha:${sha}`;
-}
-
-function articleParams(id: string, page: { id: string; url: string | null }, article: Article, createdAt: string): unknown[] {
-  const urlKey = tryNormalizeUrl(article.url ?? page.url);
-  return [
-    id,
-    page.id,
-    article.url,
-    urlKey,
-    urlKey === null ? null : new URL(urlKey).hostname,
-    article.title,
-    article.byline,
-    article.publishedTime,
-    article.siteName,
-    article.lang,
-    article.excerpt,
-    article.text,
-    article.html,
-    article.markdown,
-    article.model,
-    article.engine,
-    JSON.stringify(article.counts),
-    article.blocks.length,
-    minConfidence(article.blocks),
-    createdAt,
-  ];
+/** {@link articleParams} as the positional parameters of `SQL.insertArticle`. */
+function positionalArticleParams(params: ArticleParams): unknown[] {
+  return ARTICLE_PARAM_ORDER.map((key) => params[key]);
 }
 
 /** Column arrays for the unnest insert, in the order of `SQL.insertBlocks`. */
-function blockParams(articleId: string, blocks: readonly LabeledBlock[]): unknown[] {
-  const column = <T>(pick: (block: LabeledBlock) => T): T[] => blocks.map(pick);
-  return [
-    articleId,
-    column((block) => block.index),
-    column((block) => block.path),
-    column((block) => block.tag),
-    column((block) => block.text),
-    column((block) => block.html),
-    column((block) => block.label),
-    column((block) => block.confidence),
-    column((block) => JSON.stringify(block.scores)),
-    column((block) => block.rawLabel ?? null),
-    column((block) => block.smoothedBy ?? null),
-    column((block) => block.readability),
-    column((block) => block.listingSize),
-    column((block) => block.listingKey),
-    column((block) => JSON.stringify(block.topFeatures)),
-  ];
-}
-
-function minConfidence(blocks: readonly LabeledBlock[]): number {
-  // reduce, not Math.min(...spread): pages can have more blocks than the argument limit.
-  return blocks.reduce((min, block) => Math.min(min, block.confidence), blocks.length > 0 ? Infinity : NO_BLOCKS_CONFIDENCE);
-}
-
-function toPageRecord(row: PageRow): PageRecord {
-  return {
-    id: row.id,
-    url: row.url,
-    name: row.name,
-    source: row.source,
-    status: row.status,
-    errorCode: row.error_code,
-    errorMessage: row.error_message,
-    contentSha256: row.content_sha256,
-    contentType: row.content_type,
-    articleId: row.article_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toStoredArticle(row: ArticleRow, blocks: LabeledBlock[]): StoredArticle {
-  return {
-    id: row.id,
-    pageId: row.page_id,
-    createdAt: row.created_at,
-    url: row.url,
-    title: row.title,
-    byline: row.byline,
-    publishedTime: row.published_time,
-    siteName: row.site_name,
-    lang: row.lang,
-    excerpt: row.excerpt,
-    text: row.text,
-    html: row.html,
-    markdown: row.markdown,
-    blocks,
-    model: row.model,
-    engine: row.engine,
-    counts: row.counts,
-  };
-}
-
-function toBlock(row: BlockRow): LabeledBlock {
-  const block: LabeledBlock = {
-    index: row.idx,
-    path: row.path,
-    tag: row.tag,
-    text: row.text,
-    html: row.html,
-    label: row.label,
-    confidence: row.confidence,
-    scores: row.scores,
-    readability: row.readability,
-    listingSize: row.listing_size,
-    listingKey: row.listing_key,
-    topFeatures: row.top_features,
-  };
-  if (row.raw_label !== null) {
-    block.rawLabel = row.raw_label;
-  }
-  if (row.smoothed_by !== null) {
-    block.smoothedBy = row.smoothed_by;
-  }
-  return block;
-}
-
-function toSummary(row: SummaryRow): ArticleSummary {
-  return {
-    id: row.id,
-    pageId: row.page_id,
-    url: row.url,
-    title: row.title,
-    siteName: row.site_name,
-    model: row.model,
-    blockCount: row.block_count,
-    counts: row.counts,
-    minConfidence: row.min_confidence,
-    createdAt: row.created_at,
-  };
-}
-
-function clampLimit(limit: number | undefined): number {
-  if (limit === undefined || !Number.isFinite(limit)) {
-    return DEFAULT_LIST_LIMIT;
-  }
-  return Math.min(MAX_LIST_LIMIT, Math.max(1, Math.trunc(limit)));
-}
-
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+function blockColumns(articleId: string, blocks: readonly LabeledBlock[]): unknown[] {
+  const rows = blocks.map(blockParams);
+  return [articleId, ...BLOCK_PARAM_ORDER.map((key) => rows.map((row) => row[key]))];
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
-}
-
-let lastStampMicros = 0;
-
-/**
- * ISO-8601 UTC with microseconds, strictly increasing within the process, exactly as SqliteStore
- * writes them (TIMESTAMPTZ keeps microseconds, so they read back unchanged).
- */
-function timestamp(): string {
-  const micros = Math.max(Date.now() * 1000, lastStampMicros + 1);
-  lastStampMicros = micros;
-  const iso = new Date(Math.floor(micros / 1000)).toISOString();
-  return `${iso.slice(0, -1)}${String(micros % 1000).padStart(3, '0')}Z`;
-}
-
-function unknownPage(pageId: string): WinnowError {
-  return new WinnowError('bad_input', `no page with id ${pageId}`);
 }

@@ -1,33 +1,38 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { WinnowError } from '../errors.js';
-import type { Article, EngineName, Label, LabeledBlock, SmoothingRule } from '../types.js';
-import { MIGRATIONS_TABLE, latestVersion, pendingMigrations } from './migrations.js';
-import type {
-  ArticleFilter,
-  ArticleSummary,
-  NewPage,
-  PageRecord,
-  PageSource,
-  PageStatus,
-  Store,
-  StoredArticle,
-} from './store.js';
-import { normalizeUrl, tryNormalizeUrl } from './url-key.js';
-
-const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
+import type { Article, Label } from '../types.js';
+import { MIGRATIONS_TABLE, pendingMigrations } from './migrations.js';
+import {
+  BLOCK_COLUMNS,
+  articleParams,
+  assertKnownSchema,
+  blockParams,
+  clampLimit,
+  compress,
+  decompress,
+  listConditions,
+  listOffset,
+  pageUrlKey,
+  sha256Hex,
+  timestamp,
+  toBlock,
+  toPageRecord,
+  toStoredArticle,
+  toSummary,
+  unknownPage,
+  type ArticleRow,
+  type BlockRow,
+  type JsonAsText,
+  type PageRow,
+  type SummaryRow,
+} from './rows.js';
+import type { ArticleFilter, ArticleSummary, NewPage, PageRecord, Store, StoredArticle } from './store.js';
+import { tryNormalizeUrl } from './url-key.js';
 
 /** Milliseconds a connection waits for another connection's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
-const DEFAULT_LIST_LIMIT = 50;
-const MAX_LIST_LIMIT = 1000;
-/** min_confidence of an article with no blocks: nothing on it needs review. */
-const NO_BLOCKS_CONFIDENCE = 1;
 
 /** Connection settings as SQLite reports them (see {@link SqliteStore.settings}). */
 export interface SqliteSettings {
@@ -38,61 +43,10 @@ export interface SqliteSettings {
   foreignKeys: boolean;
 }
 
-interface PageRow {
-  id: string;
-  url: string | null;
-  name: string | null;
-  source: PageSource;
-  status: PageStatus;
-  error_code: string | null;
-  error_message: string | null;
-  content_sha256: string;
-  content_type: string | null;
-  article_id: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-interface ArticleRow {
-  id: string;
-  page_id: string;
-  url: string | null;
-  title: string | null;
-  byline: string | null;
-  published_time: string | null;
-  site_name: string | null;
-  lang: string | null;
-  excerpt: string | null;
-  text: string;
-  html: string;
-  markdown: string;
-  model: string;
-  engine: EngineName;
-  counts: string;
-  created_at: string;
-}
-
-type SummaryRow = Pick<ArticleRow, 'id' | 'page_id' | 'url' | 'title' | 'site_name' | 'model' | 'counts' | 'created_at'> & {
-  block_count: number;
-  min_confidence: number;
-};
-
-interface BlockRow {
-  idx: number;
-  path: string;
-  tag: string;
-  text: string;
-  html: string;
-  label: Label;
-  confidence: number;
-  scores: string;
-  raw_label: Label | null;
-  smoothed_by: SmoothingRule | null;
-  readability: number;
-  listing_size: number;
-  listing_key: string | null;
-  top_features: string;
-}
+/** SQLite returns JSON columns as text; they are decoded before mapping (`decodeCounts`, `decodeBlock`). */
+type SqliteArticleRow = JsonAsText<ArticleRow, 'counts'>;
+type SqliteSummaryRow = JsonAsText<SummaryRow, 'counts'>;
+type SqliteBlockRow = JsonAsText<BlockRow, 'scores' | 'top_features'>;
 
 const PAGE_COLUMNS = `id, url, name, source, status, error_code, error_message, content_sha256, content_type,
   article_id, created_at, updated_at`;
@@ -100,8 +54,6 @@ const ARTICLE_COLUMNS = `id, page_id, url, title, byline, published_time, site_n
   markdown, model, engine, counts, created_at`;
 const SUMMARY_COLUMNS = `a.id, a.page_id, a.url, a.title, a.site_name, a.model, a.block_count, a.counts,
   a.min_confidence, a.created_at`;
-const BLOCK_COLUMNS = `idx, path, tag, text, html, label, confidence, scores, raw_label, smoothed_by, readability,
-  listing_size, listing_key, top_features`;
 
 type Statements = ReturnType<typeof prepareStatements>;
 
@@ -138,17 +90,17 @@ function prepareStatements(db: Database.Database) {
       `UPDATE pages SET status = 'failed', error_code = @code, error_message = @message, updated_at = @now
        WHERE id = @pageId`,
     ),
-    articleById: db.prepare<[string], ArticleRow>(`SELECT ${ARTICLE_COLUMNS} FROM articles WHERE id = ?`),
-    articleByPage: db.prepare<[string], ArticleRow>(`SELECT ${ARTICLE_COLUMNS} FROM articles WHERE page_id = ?`),
+    articleById: db.prepare<[string], SqliteArticleRow>(`SELECT ${ARTICLE_COLUMNS} FROM articles WHERE id = ?`),
+    articleByPage: db.prepare<[string], SqliteArticleRow>(`SELECT ${ARTICLE_COLUMNS} FROM articles WHERE page_id = ?`),
     // Matches the URL the page was stored under or the article's own URL; rowid breaks same-millisecond ties.
-    latestArticleByUrlKey: db.prepare<{ key: string }, ArticleRow>(
+    latestArticleByUrlKey: db.prepare<{ key: string }, SqliteArticleRow>(
       `SELECT ${ARTICLE_COLUMNS} FROM (
          SELECT a.rowid AS seq, a.* FROM articles a WHERE a.url_key = @key
          UNION
          SELECT a.rowid AS seq, a.* FROM pages p JOIN articles a ON a.page_id = p.id WHERE p.url_key = @key
        ) ORDER BY created_at DESC, seq DESC LIMIT 1`,
     ),
-    blocksOf: db.prepare<[string], BlockRow>(`SELECT ${BLOCK_COLUMNS} FROM blocks WHERE article_id = ? ORDER BY idx`),
+    blocksOf: db.prepare<[string], SqliteBlockRow>(`SELECT ${BLOCK_COLUMNS} FROM blocks WHERE article_id = ? ORDER BY idx`),
     failures: db.prepare<[number], PageRow>(
       `SELECT ${PAGE_COLUMNS} FROM pages WHERE status = 'failed' ORDER BY updated_at DESC, rowid DESC LIMIT ?`,
     ),
@@ -165,7 +117,7 @@ function prepareStatements(db: Database.Database) {
 export class SqliteStore implements Store {
   private readonly statements: Statements;
   /** One prepared statement per combination of list filters. */
-  private readonly listStatements = new Map<string, Database.Statement<[Record<string, unknown>], SummaryRow>>();
+  private readonly listStatements = new Map<string, Database.Statement<[Record<string, unknown>], SqliteSummaryRow>>();
   private readonly writeArticle: Database.Transaction<(pageId: string, article: Article) => StoredArticle>;
   private readonly readArticle: Database.Transaction<(idOrUrl: string) => StoredArticle | null>;
   private closed = false;
@@ -216,7 +168,7 @@ export class SqliteStore implements Store {
     if (existing) {
       return { page: toPageRecord(existing), created: false };
     }
-    const raw = await gzipAsync(page.raw);
+    const raw = await compress(page.raw);
     const info = this.statements.insertPage.run({
       id: randomUUID(),
       url: page.url ?? null,
@@ -246,8 +198,7 @@ export class SqliteStore implements Store {
     if (!compressed) {
       return null;
     }
-    const raw = await gunzipAsync(compressed);
-    return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+    return decompress(compressed);
   }
 
   /**
@@ -281,20 +232,14 @@ export class SqliteStore implements Store {
 
   /** Summaries newest first. `limit` defaults to 50 and is capped at 1000. */
   async listArticles(filter: ArticleFilter = {}): Promise<ArticleSummary[]> {
-    const params: Record<string, unknown> = {
-      limit: clampLimit(filter.limit),
-      offset: Math.max(0, Math.trunc(filter.offset ?? 0) || 0),
-    };
-    if (filter.site !== undefined) {
-      params.site = filter.site.toLowerCase();
-    }
-    if (filter.label !== undefined) {
-      params.label = filter.label;
-    }
-    if (filter.model !== undefined) {
-      params.model = filter.model;
-    }
-    return this.listStatement(filter).all(params).map(toSummary);
+    const params: Record<string, unknown> = { limit: clampLimit(filter.limit), offset: listOffset(filter) };
+    const conditions = listConditions(filter, (name, value) => {
+      params[name] = value;
+      return `@${name}`;
+    });
+    return this.listStatement(conditions)
+      .all(params)
+      .map((row) => toSummary(decodeCounts(row)));
   }
 
   /** Failed pages, most recently failed first. `limit` defaults to 50 and is capped at 1000. */
@@ -321,7 +266,7 @@ export class SqliteStore implements Store {
     this.statements.deleteArticleOfPage.run(pageId);
     this.statements.insertArticle.run(articleParams(articleId, page, article, now));
     for (const block of article.blocks) {
-      this.statements.insertBlock.run(blockParams(articleId, block));
+      this.statements.insertBlock.run({ articleId, ...blockParams(block) });
     }
     this.statements.markDone.run({ pageId, articleId, now });
     return this.loadArticle(this.statements.articleById.get(articleId)!);
@@ -335,22 +280,23 @@ export class SqliteStore implements Store {
     return row ? this.loadArticle(row) : null;
   }
 
-  private latestArticleForUrl(url: string): ArticleRow | undefined {
+  private latestArticleForUrl(url: string): SqliteArticleRow | undefined {
     const key = tryNormalizeUrl(url);
     return key === null ? undefined : this.statements.latestArticleByUrlKey.get({ key });
   }
 
-  private loadArticle(row: ArticleRow): StoredArticle {
-    return toStoredArticle(row, this.statements.blocksOf.all(row.id).map(toBlock));
+  private loadArticle(row: SqliteArticleRow): StoredArticle {
+    const blocks = this.statements.blocksOf.all(row.id).map((block) => toBlock(decodeBlock(block)));
+    return toStoredArticle(decodeCounts(row), blocks);
   }
 
-  private listStatement(filter: ArticleFilter): Database.Statement<[Record<string, unknown>], SummaryRow> {
-    const conditions = listConditions(filter);
+  /** The list statement for these conditions (see {@link listConditions}). */
+  private listStatement(conditions: string[]): Database.Statement<[Record<string, unknown>], SqliteSummaryRow> {
     const cacheKey = conditions.join(' AND ');
     let statement = this.listStatements.get(cacheKey);
     if (!statement) {
       const where = conditions.length > 0 ? `WHERE ${cacheKey}` : '';
-      statement = this.db.prepare<Record<string, unknown>, SummaryRow>(
+      statement = this.db.prepare<Record<string, unknown>, SqliteSummaryRow>(
         `SELECT ${SUMMARY_COLUMNS} FROM articles a ${where}
          ORDER BY a.created_at DESC, a.rowid DESC LIMIT @limit OFFSET @offset`,
       );
@@ -358,20 +304,6 @@ export class SqliteStore implements Store {
     }
     return statement;
   }
-}
-
-function listConditions(filter: ArticleFilter): string[] {
-  const conditions: string[] = [];
-  if (filter.site !== undefined) {
-    conditions.push('a.site = @site');
-  }
-  if (filter.model !== undefined) {
-    conditions.push('a.model = @model');
-  }
-  if (filter.label !== undefined) {
-    conditions.push('EXISTS (SELECT 1 FROM blocks b WHERE b.label = @label AND b.article_id = a.id)');
-  }
-  return conditions;
 }
 
 function ensureParentDir(path: string): void {
@@ -394,10 +326,7 @@ function migrate(db: Database.Database): void {
   db.transaction(() => {
     db.exec(MIGRATIONS_TABLE.sqlite);
     const applied = new Set(db.prepare<[], number>('SELECT version FROM schema_migrations').pluck().all());
-    const newest = Math.max(0, ...applied);
-    if (newest > latestVersion()) {
-      throw new Error(`database schema version ${newest} is newer than this code knows (${latestVersion()})`);
-    }
+    assertKnownSchema(applied);
     const record = db.prepare<[number, string, string]>(
       'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
     );
@@ -408,166 +337,15 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
-function pageUrlKey(page: NewPage, sha: string): string {
-  if (page.url !== null && page.url !== undefined) {
-    return normalizeUrl(page.url);
-  }
-  return page.name ? `name:${page.name}` : `sha:${sha}`;
+/** An article or summary row with its `counts` column decoded. */
+function decodeCounts<Row extends { counts: string }>(row: Row): Omit<Row, 'counts'> & { counts: Record<Label, number> } {
+  return { ...row, counts: JSON.parse(row.counts) as Record<Label, number> };
 }
 
-function articleParams(id: string, page: PageRow, article: Article, createdAt: string): Record<string, unknown> {
-  const urlKey = tryNormalizeUrl(article.url ?? page.url);
+function decodeBlock(row: SqliteBlockRow): BlockRow {
   return {
-    id,
-    pageId: page.id,
-    url: article.url,
-    urlKey,
-    site: urlKey === null ? null : new URL(urlKey).hostname,
-    title: article.title,
-    byline: article.byline,
-    publishedTime: article.publishedTime,
-    siteName: article.siteName,
-    lang: article.lang,
-    excerpt: article.excerpt,
-    text: article.text,
-    html: article.html,
-    markdown: article.markdown,
-    model: article.model,
-    engine: article.engine,
-    counts: JSON.stringify(article.counts),
-    blockCount: article.blocks.length,
-    minConfidence: minConfidence(article.blocks),
-    createdAt,
-  };
-}
-
-function blockParams(articleId: string, block: LabeledBlock): Record<string, unknown> {
-  return {
-    articleId,
-    idx: block.index,
-    path: block.path,
-    tag: block.tag,
-    text: block.text,
-    html: block.html,
-    label: block.label,
-    confidence: block.confidence,
-    scores: JSON.stringify(block.scores),
-    rawLabel: block.rawLabel ?? null,
-    smoothedBy: block.smoothedBy ?? null,
-    readability: block.readability,
-    listingSize: block.listingSize,
-    listingKey: block.listingKey,
-    topFeatures: JSON.stringify(block.topFeatures),
-  };
-}
-
-function minConfidence(blocks: readonly LabeledBlock[]): number {
-  // reduce, not Math.min(...spread): pages can have more blocks than the argument limit.
-  return blocks.reduce((min, block) => Math.min(min, block.confidence), blocks.length > 0 ? Infinity : NO_BLOCKS_CONFIDENCE);
-}
-
-function toPageRecord(row: PageRow): PageRecord {
-  return {
-    id: row.id,
-    url: row.url,
-    name: row.name,
-    source: row.source,
-    status: row.status,
-    errorCode: row.error_code,
-    errorMessage: row.error_message,
-    contentSha256: row.content_sha256,
-    contentType: row.content_type,
-    articleId: row.article_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toStoredArticle(row: ArticleRow, blocks: LabeledBlock[]): StoredArticle {
-  return {
-    id: row.id,
-    pageId: row.page_id,
-    createdAt: row.created_at,
-    url: row.url,
-    title: row.title,
-    byline: row.byline,
-    publishedTime: row.published_time,
-    siteName: row.site_name,
-    lang: row.lang,
-    excerpt: row.excerpt,
-    text: row.text,
-    html: row.html,
-    markdown: row.markdown,
-    blocks,
-    model: row.model,
-    engine: row.engine,
-    counts: JSON.parse(row.counts) as Record<Label, number>,
-  };
-}
-
-function toBlock(row: BlockRow): LabeledBlock {
-  const block: LabeledBlock = {
-    index: row.idx,
-    path: row.path,
-    tag: row.tag,
-    text: row.text,
-    html: row.html,
-    label: row.label,
-    confidence: row.confidence,
+    ...row,
     scores: JSON.parse(row.scores) as Record<Label, number>,
-    readability: row.readability,
-    listingSize: row.listing_size,
-    listingKey: row.listing_key,
-    topFeatures: JSON.parse(row.top_features) as string[],
+    top_features: JSON.parse(row.top_features) as string[],
   };
-  if (row.raw_label !== null) {
-    block.rawLabel = row.raw_label;
-  }
-  if (row.smoothed_by !== null) {
-    block.smoothedBy = row.smoothed_by;
-  }
-  return block;
-}
-
-function toSummary(row: SummaryRow): ArticleSummary {
-  return {
-    id: row.id,
-    pageId: row.page_id,
-    url: row.url,
-    title: row.title,
-    siteName: row.site_name,
-    model: row.model,
-    blockCount: row.block_count,
-    counts: JSON.parse(row.counts) as Record<Label, number>,
-    minConfidence: row.min_confidence,
-    createdAt: row.created_at,
-  };
-}
-
-function clampLimit(limit: number | undefined): number {
-  if (limit === undefined || !Number.isFinite(limit)) {
-    return DEFAULT_LIST_LIMIT;
-  }
-  return Math.min(MAX_LIST_LIMIT, Math.max(1, Math.trunc(limit)));
-}
-
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-let lastStampMicros = 0;
-
-/**
- * ISO-8601 UTC with microseconds, strictly increasing within the process, so "newest first" has
- * no same-millisecond ties between writes of one process (PostgreSQL keeps microseconds too).
- */
-function timestamp(): string {
-  const micros = Math.max(Date.now() * 1000, lastStampMicros + 1);
-  lastStampMicros = micros;
-  const iso = new Date(Math.floor(micros / 1000)).toISOString();
-  return `${iso.slice(0, -1)}${String(micros % 1000).padStart(3, '0')}Z`;
-}
-
-function unknownPage(pageId: string): WinnowError {
-  return new WinnowError('bad_input', `no page with id ${pageId}`);
 }

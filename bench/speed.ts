@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { corpusDir, CORPUS_ENV } from '../src/eval/corpus.js';
-import { describeError, formatTable } from '../src/eval/quality.js';
+import { describeError, formatTable, stripFixtureLabels } from '../src/eval/quality.js';
 import type { EngineName } from '../src/types.js';
 
 const ENGINES: readonly EngineName[] = ['linkedom', 'jsdom'];
@@ -54,6 +54,11 @@ interface ChildResult {
   ms: number[];
   /** Wall time of the whole timed loop, yields included. Unit: milliseconds. */
   wallMs: number;
+  /**
+   * CPU time of the whole child process (user + system, all threads, GC helpers included) over the
+   * timed loop. Steadier than wall time when other processes share the machine. Unit: milliseconds.
+   */
+  cpuMs: number;
   /** Pages that threw (timed all the same: the work was done). */
   errors: number;
   /** First error message, if any. */
@@ -74,6 +79,8 @@ interface Row {
   p50Ms: number;
   p95Ms: number;
   meanMs: number;
+  /** Process CPU time over the loop, per page. Unit: milliseconds. */
+  cpuMsPerPage: number;
   pagesPerSecond: number;
   totalSeconds: number;
   loadRssMb: number;
@@ -100,10 +107,7 @@ async function loadPages(source: PageSource): Promise<BenchPage[]> {
     const { loadCorpus } = await import('../src/eval/corpus.js');
     return loadCorpus(dir).map((page) => ({ id: page.id, url: page.url || undefined, html: page.html }));
   }
-  const [{ loadFixtures }, { stripFixtureLabels }] = await Promise.all([
-    import('../src/train/fixtures.js'),
-    import('../src/eval/quality.js'),
-  ]);
+  const { loadFixtures } = await import('../src/train/fixtures.js');
   return loadFixtures().map((page) => ({ id: page.slug, url: page.meta.url || undefined, html: stripFixtureLabels(page.html) }));
 }
 
@@ -138,6 +142,7 @@ async function runChild(engine: EngineName, stage: Stage, source: PageSource, re
   const ms: number[] = [];
   let errors = 0;
   let firstError: string | null = null;
+  const cpuStart = process.cpuUsage();
   const started = performance.now();
   for (let pass = 0; pass < repeat; pass++) {
     for (const page of pages) {
@@ -154,6 +159,7 @@ async function runChild(engine: EngineName, stage: Stage, source: PageSource, re
     }
   }
   const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStart);
   return {
     engine,
     stage,
@@ -163,6 +169,7 @@ async function runChild(engine: EngineName, stage: Stage, source: PageSource, re
     bytes: pages.reduce((sum, page) => sum + Buffer.byteLength(page.html, 'utf8'), 0),
     ms,
     wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     errors,
     firstError,
     loadRssMb,
@@ -216,6 +223,7 @@ function toRow(result: ChildResult): Row {
     p50Ms: percentile(sorted, 50),
     p95Ms: percentile(sorted, 95),
     meanMs: result.ms.length > 0 ? sum / result.ms.length : 0,
+    cpuMsPerPage: result.ms.length > 0 ? result.cpuMs / result.ms.length : 0,
     pagesPerSecond: result.wallMs > 0 ? result.ms.length / (result.wallMs / 1000) : 0,
     totalSeconds: result.wallMs / 1000,
     loadRssMb: result.loadRssMb,
@@ -234,6 +242,7 @@ function failedRow(engine: EngineName, stage: Stage, failure: string): Row {
     p50Ms: 0,
     p95Ms: 0,
     meanMs: 0,
+    cpuMsPerPage: 0,
     pagesPerSecond: 0,
     totalSeconds: 0,
     loadRssMb: 0,
@@ -252,10 +261,10 @@ function addRatios(rows: Row[]): void {
 
 function speedTable(rows: readonly Row[]): string {
   return formatTable(
-    ['engine', 'stage', 'pages', 'errors', 'p50 ms', 'p95 ms', 'mean ms', 'pages/s', 'total s', 'load RSS MB', 'peak RSS MB', 'vs readability-on-jsdom'],
+    ['engine', 'stage', 'pages', 'errors', 'p50 ms', 'p95 ms', 'mean ms', 'cpu ms', 'pages/s', 'total s', 'load RSS MB', 'peak RSS MB', 'vs readability-on-jsdom'],
     rows.map((row) =>
       row.failure !== null
-        ? [row.engine, row.stage, 'failed', '', '', '', '', '', '', '', '', '']
+        ? [row.engine, row.stage, 'failed', '', '', '', '', '', '', '', '', '', '']
         : [
             row.engine,
             row.stage,
@@ -264,6 +273,7 @@ function speedTable(rows: readonly Row[]): string {
             row.p50Ms.toFixed(1),
             row.p95Ms.toFixed(1),
             row.meanMs.toFixed(1),
+            row.cpuMsPerPage.toFixed(1),
             row.pagesPerSecond.toFixed(1),
             row.totalSeconds.toFixed(1),
             row.loadRssMb.toFixed(0),
@@ -381,8 +391,10 @@ async function main(): Promise<void> {
   console.log(`\nspeed: ${source} (${where}; ${size}) x ${cli.repeat} passes, one child process per row`);
   console.log(speedTable(rows));
   for (const row of rows) if (row.failure !== null) console.log(`  ${row.engine} ${row.stage} failed: ${row.failure}`);
+  if (rows.some((row) => row.failure !== null)) process.exitCode = 1;
   console.log(
-    '\nms per page = one synchronous call; total s = wall time of the timed loop (jsdom yields to the event loop between pages);' +
+    '\nms per page = one synchronous call; cpu ms = process CPU time (all threads) over the loop / pages;' +
+      '\ntotal s = wall time of the timed loop (jsdom yields to the event loop between pages);' +
       '\npages/s = pages / total s; load RSS = the child\'s maxRSS once modules, pages (and model) are loaded, before timing;' +
       '\npeak RSS = its maxRSS at the end;' +
       '\nvs readability-on-jsdom = mean page time over that of jsdom parse+readability.',

@@ -41,15 +41,19 @@ export interface Model {
   metrics: ModelMetrics | null;
 }
 
-/** `models/` of this package, found from the compiled file (dist/src/classify) or the source. */
-export function defaultModelDir(): string {
-  if (process.env.WINNOW_MODEL_DIR) return resolve(process.env.WINNOW_MODEL_DIR);
+/** This package's root, found from the compiled file (dist/src/classify) or the source. */
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    if (existsSync(join(dir, 'package.json'))) return join(dir, 'models');
+    if (existsSync(join(dir, 'package.json'))) return dir;
     dir = dirname(dir);
   }
-  return resolve('models');
+  return resolve('.');
+}
+
+/** `models/` of this package, or WINNOW_MODEL_DIR. */
+export function defaultModelDir(): string {
+  return process.env.WINNOW_MODEL_DIR ? resolve(process.env.WINNOW_MODEL_DIR) : join(packageRoot(), 'models');
 }
 
 const CURRENT_FILE = 'current.json';

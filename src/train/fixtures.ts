@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { FixtureError } from '../errors.js';
-import { defaultModelDir } from '../classify/model.js';
+import { packageRoot } from '../classify/model.js';
 import { analyzePage, type PageAnalysis, type PipelineOptions } from '../pipeline.js';
 import type { Label } from '../types.js';
 
@@ -33,9 +33,9 @@ export interface LabeledPage {
   gold: Label[];
 }
 
-/** `fixtures/pages` beside `models/`, or WINNOW_FIXTURES_DIR. */
+/** `fixtures/pages` of this package, or WINNOW_FIXTURES_DIR. */
 export function defaultFixtureDir(): string {
-  return process.env.WINNOW_FIXTURES_DIR ?? join(dirname(defaultModelDir()), 'fixtures', 'pages');
+  return process.env.WINNOW_FIXTURES_DIR ?? join(packageRoot(), 'fixtures', 'pages');
 }
 
 /** Every fixture folder under `dir` (those with a `page.html`), sorted by slug. */

@@ -20,6 +20,9 @@ import type { EngineName } from './types.js';
  * | jobTimeoutMs        | WINNOW_JOB_TIMEOUT_MS       | 60000                  |
  * | shutdownTimeoutMs   | WINNOW_SHUTDOWN_TIMEOUT_MS  | 30000                  |
  * | useWorkerThreads    | WINNOW_USE_WORKER_THREADS   | false                  |
+ * | apiPort             | WINNOW_API_PORT             | 8080                   |
+ * | apiHost             | WINNOW_API_HOST             | 127.0.0.1              |
+ * | apiToken            | WINNOW_API_TOKEN            | unset                  |
  */
 export interface WinnowConfig {
   /** DOM engine for parsing pages. */
@@ -43,6 +46,15 @@ export interface WinnowConfig {
   shutdownTimeoutMs: number;
   /** Run sandboxed moderate jobs in worker threads instead of child processes. @defaultValue false */
   useWorkerThreads: boolean;
+  /** Port `winnow serve` listens on. @defaultValue 8080 */
+  apiPort: number;
+  /** Address `winnow serve` binds. @defaultValue 127.0.0.1 */
+  apiHost: string;
+  /**
+   * Bearer token the HTTP API requires (at least 32 characters; checked when the server starts,
+   * not here, so other commands run without one). Never logged. @defaultValue unset
+   */
+  apiToken: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WinnowConfig {
@@ -58,6 +70,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WinnowConfig {
     jobTimeoutMs: positiveInteger('WINNOW_JOB_TIMEOUT_MS', env.WINNOW_JOB_TIMEOUT_MS, 60_000),
     shutdownTimeoutMs: positiveInteger('WINNOW_SHUTDOWN_TIMEOUT_MS', env.WINNOW_SHUTDOWN_TIMEOUT_MS, 30_000),
     useWorkerThreads: flag('WINNOW_USE_WORKER_THREADS', env.WINNOW_USE_WORKER_THREADS, false),
+    apiPort: port('WINNOW_API_PORT', env.WINNOW_API_PORT, 8080),
+    apiHost: env.WINNOW_API_HOST?.trim() || '127.0.0.1',
+    apiToken: env.WINNOW_API_TOKEN === undefined || env.WINNOW_API_TOKEN === '' ? undefined : env.WINNOW_API_TOKEN,
   };
 }
 
@@ -78,6 +93,14 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
   if (value === undefined || value.trim() === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number >= 1, not "${value}"`);
+  return n;
+}
+
+/** A TCP port, 0 (any free port) to 65535. */
+export function port(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number 0-65535, not "${value}"`);
   return n;
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadConfig, port } from '../config.js';
 import { isEngineName } from '../dom/engine.js';
 import { openStore } from '../storage/open-store.js';
 import type { EngineName } from '../types.js';
@@ -17,6 +17,14 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 2) throw new InvalidArgumentError('must be an integer >= 2');
   return n;
+}
+
+function cliPort(value: string): number {
+  try {
+    return port('--port', value, 0);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 export function buildProgram(): Command {
@@ -119,6 +127,21 @@ export function buildProgram(): Command {
       } finally {
         await store.close();
       }
+    });
+
+  program
+    .command('serve')
+    .description('serve the HTTP API until SIGTERM/SIGINT (needs Redis; token from WINNOW_API_TOKEN)')
+    .option('--port <port>', 'port to listen on', (value: string) => cliPort(value), config.apiPort)
+    .option('--host <host>', 'address to bind', config.apiHost)
+    .option('--db <path>', 'SQLite file to store pages in (unless DATABASE_URL names PostgreSQL)', config.databasePath)
+    .option('--insecure-no-token', 'serve without authentication when WINNOW_API_TOKEN is unset (local use only)')
+    .action(async (opts) => {
+      const { serveUntilSignal } = await import('../api/server.js');
+      await serveUntilSignal({
+        config: { ...config, apiPort: opts.port, apiHost: opts.host, databasePath: opts.db },
+        insecureNoToken: opts.insecureNoToken === true,
+      });
     });
 
   const fixtures = program.command('fixtures').description('labeled fixture pages');

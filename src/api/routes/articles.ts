@@ -1,0 +1,81 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ArticleFilter, Store } from '../../storage/store.js';
+import { LABELS, type Label } from '../../types.js';
+import { ApiError, errorBodySchema } from '../errors.js';
+import { articleSummarySchema, bearerSecurity, storedArticleSchema } from '../schemas.js';
+
+/** Page size of `GET /v1/articles` when no `limit` is given. */
+export const DEFAULT_LIST_LIMIT = 50;
+/** Largest `limit` accepted (the store's own cap). */
+export const MAX_LIST_LIMIT = 1000;
+
+export interface ArticlesRouteOptions {
+  store: Store;
+}
+
+interface ListQuery {
+  site?: string;
+  label?: Label;
+  model?: string;
+  limit: number;
+  offset: number;
+}
+
+/** `GET /v1/articles` (summaries, filtered and paged) and `GET /v1/articles/:id` (one article, blocks included). */
+export const articlesRoutes: FastifyPluginAsync<ArticlesRouteOptions> = async (app, { store }) => {
+  app.get<{ Querystring: ListQuery }>(
+    '/v1/articles',
+    {
+      schema: {
+        summary: 'List stored articles, newest first',
+        security: bearerSecurity,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            site: { type: 'string', minLength: 1, maxLength: 253, description: 'host name of the article URL (exact)' },
+            label: { type: 'string', enum: [...LABELS], description: 'only articles with at least one block of this label' },
+            model: { type: 'string', minLength: 1, maxLength: 200 },
+            limit: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT },
+            offset: { type: 'integer', minimum: 0, default: 0 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['articles', 'limit', 'offset'],
+            properties: { articles: { type: 'array', items: articleSummarySchema }, limit: { type: 'integer' }, offset: { type: 'integer' } },
+          },
+          400: errorBodySchema,
+          401: errorBodySchema,
+        },
+      },
+    },
+    async (request) => {
+      const { site, label, model, limit, offset } = request.query;
+      const filter: ArticleFilter = { limit, offset };
+      if (site !== undefined) filter.site = site;
+      if (label !== undefined) filter.label = label;
+      if (model !== undefined) filter.model = model;
+      return { articles: await store.listArticles(filter), limit, offset };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/articles/:id',
+    {
+      schema: {
+        summary: 'One stored article, blocks included',
+        description: '`id` is an article id or a page id (URL-encoded, an article URL also works: the latest article for it).',
+        security: bearerSecurity,
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 8192 } } },
+        response: { 200: storedArticleSchema, 401: errorBodySchema, 404: errorBodySchema },
+      },
+    },
+    async (request) => {
+      const article = await store.getArticle(request.params.id);
+      if (!article) throw new ApiError('WINNOW_ERR_NOT_FOUND', `no article ${request.params.id.slice(0, 200)}`);
+      return article;
+    },
+  );
+};

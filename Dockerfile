@@ -4,7 +4,10 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
+COPY workers ./workers
 COPY bench ./bench
+# `prepare` compiles src/, workers/ and bench/ into dist/ (the sandboxed moderate processor is
+# forked from dist/workers/moderate.sandbox.js).
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 COPY models ./models
 COPY fixtures ./fixtures

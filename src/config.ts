@@ -23,6 +23,9 @@ import type { EngineName } from './types.js';
  * | apiPort             | WINNOW_API_PORT             | 8080                   |
  * | apiHost             | WINNOW_API_HOST             | 127.0.0.1              |
  * | apiToken            | WINNOW_API_TOKEN            | unset                  |
+ * | respectRobots       | WINNOW_RESPECT_ROBOTS       | true                   |
+ * | hostConcurrency     | WINNOW_HOST_CONCURRENCY     | 1                      |
+ * | hostDelayMs         | WINNOW_HOST_DELAY_MS        | 1000                   |
  */
 export interface WinnowConfig {
   /** DOM engine for parsing pages. */
@@ -55,6 +58,15 @@ export interface WinnowConfig {
    * not here, so other commands run without one). Never logged. @defaultValue unset
    */
   apiToken: string | undefined;
+  /** The fetch stage obeys robots.txt (RFC 9309) and its Crawl-delay. @defaultValue true */
+  respectRobots: boolean;
+  /** Fetches in flight per host (host:port), across every worker process sharing the Redis. @defaultValue 1 */
+  hostConcurrency: number;
+  /**
+   * Least time between two fetches from one host (host:port), across every worker process; a larger
+   * robots.txt Crawl-delay (capped at 30 s) wins. 0 turns the delay off. @defaultValue 1000
+   */
+  hostDelayMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WinnowConfig {
@@ -73,6 +85,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WinnowConfig {
     apiPort: port('WINNOW_API_PORT', env.WINNOW_API_PORT, 8080),
     apiHost: env.WINNOW_API_HOST?.trim() || '127.0.0.1',
     apiToken: env.WINNOW_API_TOKEN === undefined || env.WINNOW_API_TOKEN === '' ? undefined : env.WINNOW_API_TOKEN,
+    respectRobots: flag('WINNOW_RESPECT_ROBOTS', env.WINNOW_RESPECT_ROBOTS, true),
+    hostConcurrency: positiveInteger('WINNOW_HOST_CONCURRENCY', env.WINNOW_HOST_CONCURRENCY, 1),
+    hostDelayMs: wholeNumber('WINNOW_HOST_DELAY_MS', env.WINNOW_HOST_DELAY_MS, 1000),
   };
 }
 
@@ -93,6 +108,13 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
   if (value === undefined || value.trim() === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number >= 1, not "${value}"`);
+  return n;
+}
+
+function wholeNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number >= 0, not "${value}"`);
   return n;
 }
 

@@ -6,6 +6,7 @@ import type { PageRecord, Store } from '../src/storage/store.js';
 import { tryNormalizeUrl } from '../src/storage/url-key.js';
 import { runWorkersUntilSignal } from './main.js';
 import { createProducerConnection, createQueues, enqueueFetch, enqueueModerate, waitForReady, type Enqueued, type Stage } from './queues.js';
+import { importWarc, type WarcImportSummary } from './warc-import.js';
 
 const HTML_EXTENSIONS = new Set(['.html', '.htm', '.xhtml']);
 /** How many recent failures `get <url>` searches for the URL when it has no article. */
@@ -16,6 +17,8 @@ export interface EnqueueOptions {
   file?: string;
   /** Folder of saved pages: stored as files, then queued for moderation directly. */
   dir?: string;
+  /** WARC files (`.warc` or `.warc.gz`): every 2xx HTML response is stored and queued for moderation. */
+  warc?: string[];
   config: Pick<WinnowConfig, 'redisUrl' | 'queuePrefix'>;
   /** Store for `dir` pages (opened only when `dir` is given). */
   openStore: () => Promise<Store>;
@@ -27,6 +30,8 @@ export interface EnqueueSummary {
   created: number;
   duplicates: number;
   rejected: number;
+  /** One summary per `warc` file, in order. */
+  warc: WarcImportSummary[];
 }
 
 /**
@@ -39,7 +44,8 @@ export async function enqueueCommand(urls: string[], options: EnqueueOptions): P
   const stderr = options.stderr ?? process.stderr;
   const all = [...urls, ...(options.file ? urlsFromFile(options.file) : [])];
   const files = options.dir ? htmlFiles(options.dir) : [];
-  const summary: EnqueueSummary = { created: 0, duplicates: 0, rejected: 0 };
+  const warcFiles = options.warc ?? [];
+  const summary: EnqueueSummary = { created: 0, duplicates: 0, rejected: 0, warc: [] };
   const report = (enqueued: Enqueued, input: string): void => {
     if (enqueued.created) summary.created++;
     else summary.duplicates++;
@@ -49,7 +55,7 @@ export async function enqueueCommand(urls: string[], options: EnqueueOptions): P
 
   const connection = createProducerConnection(options.config.redisUrl);
   connection.on('error', () => undefined);
-  const store = files.length > 0 ? await options.openStore() : null;
+  const store = files.length > 0 || warcFiles.length > 0 ? await options.openStore() : null;
   try {
     await waitForReady(connection);
     const queues = createQueues(connection, { prefix: options.config.queuePrefix });
@@ -65,6 +71,19 @@ export async function enqueueCommand(urls: string[], options: EnqueueOptions): P
       for (const file of files) {
         const { page } = await store!.putPage({ url: null, name: file, source: 'file', raw: readFileSync(file) });
         report(await enqueueModerate(queues.moderate, page.id), file);
+      }
+      for (const file of warcFiles) {
+        const imported = await importWarc(file, {
+          store: store!,
+          moderateQueue: queues.moderate,
+          onPage: ({ url, enqueued }) => report(enqueued, url),
+        });
+        summary.warc.push(imported);
+        const skipped = Object.entries(imported.skipped).map(([reason, count]) => `${reason} ${count}`);
+        stderr.write(
+          `${file}: ${imported.records} records, ${imported.pages} pages queued (${imported.created} new, ${imported.duplicates} duplicate), ` +
+            `${imported.records - imported.pages} skipped${skipped.length > 0 ? ` (${skipped.join(', ')})` : ''}\n`,
+        );
       }
     } finally {
       await queues.fetch.close();

@@ -6,6 +6,8 @@ import type { Redis } from 'ioredis';
 import { loadConfig, type WinnowConfig } from '../src/config.js';
 import type { FetchOptions } from '../src/fetch/options.js';
 import type { Store } from '../src/storage/store.js';
+import { RobotsCache } from '../src/fetch/robots.js';
+import { HostPoliteness } from './politeness.js';
 import { createFetchProcessor } from './processors/fetch.js';
 import {
   createQueues,
@@ -34,6 +36,9 @@ export type WorkerSettings = Pick<
   | 'useWorkerThreads'
   | 'databasePath'
   | 'engine'
+  | 'respectRobots'
+  | 'hostConcurrency'
+  | 'hostDelayMs'
 >;
 
 export interface StartWorkersOptions extends Partial<WorkerSettings> {
@@ -136,7 +141,15 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
   };
 
   if (stages.includes(FETCH_QUEUE)) {
-    const processor = createFetchProcessor({ store, moderateQueue: queues.moderate, fetchOptions: options.fetchOptions });
+    // One robots.txt cache per process, fetched through the same SSRF-safe client as the pages.
+    const robots = settings.respectRobots ? new RobotsCache({ fetch: { ...options.fetchOptions, signal: undefined } }) : undefined;
+    const politeness = new HostPoliteness({
+      connection: queueConnection,
+      prefix: settings.queuePrefix,
+      concurrency: settings.hostConcurrency,
+      delayMs: settings.hostDelayMs,
+    });
+    const processor = createFetchProcessor({ store, moderateQueue: queues.moderate, fetchOptions: options.fetchOptions, robots, politeness });
     watch(
       FETCH_QUEUE,
       new Worker<FetchJobData, FetchJobResult>(FETCH_QUEUE, processor, {
@@ -248,7 +261,11 @@ async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boole
 function pickSettings(config: WinnowConfig): WorkerSettings {
   const { redisUrl, queuePrefix, fetchConcurrency, moderateConcurrency, jobTimeoutMs, shutdownTimeoutMs, useWorkerThreads, databasePath, engine } =
     config;
-  return { redisUrl, queuePrefix, fetchConcurrency, moderateConcurrency, jobTimeoutMs, shutdownTimeoutMs, useWorkerThreads, databasePath, engine };
+  const { respectRobots, hostConcurrency, hostDelayMs } = config;
+  return {
+    redisUrl, queuePrefix, fetchConcurrency, moderateConcurrency, jobTimeoutMs, shutdownTimeoutMs, useWorkerThreads, databasePath, engine,
+    respectRobots, hostConcurrency, hostDelayMs,
+  };
 }
 
 /** The settings among `options` that are set (an explicit undefined does not override the config). */

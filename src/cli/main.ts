@@ -13,6 +13,11 @@ function engineOption(value: string): EngineName {
   return value;
 }
 
+/** A repeatable option: every occurrence is kept, in order. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 2) throw new InvalidArgumentError('must be an integer >= 2');
@@ -91,13 +96,15 @@ export function buildProgram(): Command {
     .argument('[urls...]', 'http(s) URLs')
     .option('--file <path>', 'read URLs from this file, one per line')
     .option('--dir <dir>', 'store every .html file of this folder and queue it for moderation')
-    .option('--db <path>', 'SQLite file the --dir pages are stored in (unless DATABASE_URL names PostgreSQL)', config.databasePath)
+    .option('--warc <file>', 'store every 2xx HTML response of this WARC (.warc or .warc.gz) and queue it for moderation; repeatable', collect, [])
+    .option('--db <path>', 'SQLite file the --dir and --warc pages are stored in (unless DATABASE_URL names PostgreSQL)', config.databasePath)
     .action(async (urls: string[], opts) => {
-      if (urls.length === 0 && !opts.file && !opts.dir) throw new Error('give URLs, --file or --dir');
+      if (urls.length === 0 && !opts.file && !opts.dir && opts.warc.length === 0) throw new Error('give URLs, --file, --dir or --warc');
       const { enqueueCommand } = await import('../../workers/commands.js');
       const summary = await enqueueCommand(urls, {
         file: opts.file,
         dir: opts.dir,
+        warc: opts.warc,
         config,
         openStore: () => openStore({ sqlitePath: opts.db }),
       });

@@ -56,6 +56,9 @@ async function setUp(options: Partial<StartWorkersOptions> & { start?: boolean }
       fetchConcurrency: 8,
       moderateConcurrency: 2,
       fetchOptions: { allowPrivate: ['127.0.0.1'] },
+      // Every fixture page is on one local host: no per-host pacing here (tests/queue/politeness.test.ts covers it).
+      hostDelayMs: 0,
+      hostConcurrency: 64,
       log: () => undefined,
       ...options,
     });

@@ -54,6 +54,9 @@ async function setUp(): Promise<{ producer: Producer; store: SqliteStore; start:
       stages: ['fetch'],
       fetchConcurrency: 1,
       fetchOptions: { allowPrivate: ['127.0.0.1'] },
+      // Every fixture page is on one local host: no per-host pacing here (tests/queue/politeness.test.ts covers it).
+      hostDelayMs: 0,
+      hostConcurrency: 64,
       log: () => undefined,
       ...options,
     });

@@ -1,10 +1,15 @@
-import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { fetchPage } from '../../src/fetch/fetch-page.js';
 import type { FetchOptions } from '../../src/fetch/options.js';
+import type { RobotsCache } from '../../src/fetch/robots.js';
 import type { Store } from '../../src/storage/store.js';
 import { tryNormalizeUrl } from '../../src/storage/url-key.js';
 import { enqueueModerate, type FetchJobData, type FetchJobResult, type ModerateJobData, type ModerateJobResult } from '../queues.js';
+import { hostKey, type HostPoliteness } from '../politeness.js';
 import { failureOf, isLastAttempt, isPermanent, type StageJob } from './stage-job.js';
+
+/** Spread of the re-check time of jobs waiting for one host, so they do not all wake at once. */
+const POLITENESS_JITTER_MS = 50;
 
 /** What the fetch stage needs; the worker process owns these and closes them. */
 export interface FetchStageDeps {
@@ -15,6 +20,18 @@ export interface FetchStageDeps {
   fetchOptions?: FetchOptions;
   /** Told about a failure that was recorded in the database. */
   onFailureRecorded?: (url: string, failure: { code: string; message: string }) => void;
+  /**
+   * robots.txt cache of this process. When given, every hop is checked against it (a refusal
+   * fails the job permanently with `robots_disallowed`) and its Crawl-delay raises the host delay.
+   * @defaultValue none: robots.txt is not consulted
+   */
+  robots?: RobotsCache;
+  /**
+   * Per-host limits shared through Redis. A job whose host is busy goes back to *delayed*
+   * without using up an attempt.
+   * @defaultValue none: no per-host limit
+   */
+  politeness?: HostPoliteness;
 }
 
 export type FetchProcessor = (job: Job<FetchJobData, FetchJobResult>, token?: string, signal?: AbortSignal) => Promise<FetchJobResult>;
@@ -29,13 +46,29 @@ export type FetchProcessor = (job: Job<FetchJobData, FetchJobResult>, token?: st
  *   (UnrecoverableError).
  * - Anything else is rethrown for BullMQ to retry with backoff; on the last attempt the failure
  *   is recorded in the database first, since Redis evicts failed jobs.
+ * - With `politeness`, a job whose host is busy (all its slots taken, or its delay not over) is
+ *   moved back to *delayed* until the host is expected to be free (DelayedError: no attempt used).
  */
 export function createFetchProcessor(deps: FetchStageDeps): FetchProcessor {
-  return async (job, _token, signal) => {
+  return async (job, token, signal) => {
     const { url } = job.data;
     try {
-      return await fetchAndStore(url, deps, signal);
+      const host = deps.politeness ? hostKey(url) : undefined;
+      if (!deps.politeness || host === undefined) return await fetchAndStore(url, deps, signal);
+      const crawlDelayMs = deps.robots ? await deps.robots.crawlDelayMs(url).catch(() => undefined) : undefined;
+      const grant = await deps.politeness.acquire(host, Math.max(deps.politeness.delayMs, crawlDelayMs ?? 0));
+      if (!grant.acquired) {
+        await job.moveToDelayed(Date.now() + grant.waitMs + Math.floor(Math.random() * POLITENESS_JITTER_MS), token);
+        throw new DelayedError();
+      }
+      try {
+        return await fetchAndStore(url, deps, signal);
+      } finally {
+        // A release lost to a Redis hiccup only keeps the host until the lease expires.
+        await grant.release().catch(() => undefined);
+      }
     } catch (error) {
+      if (error instanceof DelayedError) throw error;
       if (isPermanent(error)) {
         const failure = failureOf(error);
         await recordFailure(deps, url, failure);
@@ -52,7 +85,7 @@ export function createFetchProcessor(deps: FetchStageDeps): FetchProcessor {
 }
 
 async function fetchAndStore(url: string, deps: FetchStageDeps, signal: AbortSignal | undefined): Promise<FetchJobResult> {
-  const fetched = await fetchPage(url, { ...deps.fetchOptions, signal });
+  const fetched = await fetchPage(url, { ...deps.fetchOptions, ...(deps.robots ? { robots: deps.robots } : {}), signal });
   const { page } = await deps.store.putPage({ url, source: 'url', raw: fetched.body, contentType: fetched.contentType || null });
   const { jobId } = await enqueueModerate(deps.moderateQueue, page.id);
   return { url, pageId: page.id, moderateJobId: jobId, bytes: fetched.body.length };

@@ -6,6 +6,7 @@ import { readabilityVerdict, type PageMetadata } from './extract/readability.js'
 import { blockFeatures, keptSpan, listingCues, type FeatureBag } from './features/index.js';
 import { languageOf } from './features/text-tokens.js';
 import { decodeHtml } from './input/decode.js';
+import { PageTooLargeError, ParseError, WinnowError } from './errors.js';
 import { DEFAULT_LIMITS, preparePage, type PageLimits } from './input/prepare.js';
 import type { Block } from './segment/block.js';
 import { segment } from './segment/segment.js';
@@ -75,9 +76,20 @@ export function analyzePage(html: string, options: PipelineOptions & { readLabel
       kept: verdict.kept,
       engine: page.engine,
     };
+  } catch (error) {
+    throw typedError(error);
   } finally {
     page.dispose();
   }
+}
+
+/** Errors thrown while reading a parsed page, as typed errors that say what went wrong. */
+function typedError(error: unknown): WinnowError {
+  if (error instanceof WinnowError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  // Readability's maxElemsToParse guard: "Aborting parsing document; N elements found".
+  if (message.startsWith('Aborting parsing document')) return new PageTooLargeError(message);
+  return new ParseError(`could not read the page: ${message}`, error);
 }
 
 /**

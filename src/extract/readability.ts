@@ -56,10 +56,14 @@ export function readabilityVerdict(document: Document, blocks: Block[], limits: 
     }
   }
 
-  const article = new Readability<Node>(document, {
-    serializer: (node) => node,
-    maxElemsToParse: limits.maxElements,
-  }).parse();
+  let article: ReturnType<Readability<Node>['parse']>;
+  try {
+    article = new Readability<Node>(document, { serializer: (node) => node, maxElemsToParse: limits.maxElements }).parse();
+  } catch {
+    // Evidence, not the verdict: when Readability itself fails (a DOM engine's stack limit on a
+    // pathological page), the page is still labeled, without its opinion.
+    return { metadata: EMPTY_METADATA, kept, found: false };
+  }
   if (!article) return { metadata: EMPTY_METADATA, kept, found: false };
 
   const metadata = metadataOf(article);

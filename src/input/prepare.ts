@@ -54,7 +54,22 @@ export function preparePage(html: string, limits: PageLimits = DEFAULT_LIMITS): 
   if (depth > limits.maxDepth) {
     throw new PageTooDeepError(`elements nest deeper than ${limits.maxDepth}`);
   }
+  // Counted here, not left to Readability: its guard sees no elements on linkedom.
+  const elements = countStartTags(stripped, limits.maxElements);
+  if (elements > limits.maxElements) {
+    throw new PageTooLargeError(`page has more than ${limits.maxElements} elements`);
+  }
   return stripped;
+}
+
+/** Number of start tags, stopping once `limit` is passed. */
+export function countStartTags(html: string, limit = Infinity): number {
+  const tag = /<[a-zA-Z]/g;
+  let count = 0;
+  while (tag.exec(html) !== null) {
+    if (++count > limit) break;
+  }
+  return count;
 }
 
 /** Remove script/style/svg/template elements with their content; an unclosed one runs to the end. */

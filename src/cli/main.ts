@@ -18,6 +18,12 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+function positiveCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 2) throw new InvalidArgumentError('must be an integer >= 2');
@@ -131,6 +137,22 @@ export function buildProgram(): Command {
       const store = await openStore({ sqlitePath: opts.db });
       try {
         if (!(await getCommand(ref, { json: opts.json, store }))) process.exitCode = 1;
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command('failed')
+    .description('list failed jobs (Redis) and failed pages (database); --retry moves the failed jobs back to waiting')
+    .option('--limit <n>', 'most jobs and pages listed', (value: string) => positiveCount(value), 100)
+    .option('--retry', 'retry the listed failed jobs')
+    .option('--db <path>', 'SQLite file to read (unless DATABASE_URL names PostgreSQL)', config.databasePath)
+    .action(async (opts) => {
+      const { failedCommand } = await import('../../workers/failed-jobs.js');
+      const store = await openStore({ sqlitePath: opts.db });
+      try {
+        await failedCommand({ config, store, limit: opts.limit, retry: opts.retry });
       } finally {
         await store.close();
       }

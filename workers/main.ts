@@ -109,6 +109,9 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
   };
   const queueConnection = connect();
   const queues = createQueues(queueConnection, { prefix: settings.queuePrefix, jobOptions: options.jobOptions });
+  // Redis outages surface as reconnects on the connection; the queues' own error events add nothing.
+  queues.fetch.on('error', () => undefined);
+  queues.moderate.on('error', () => undefined);
   const common = { prefix: settings.queuePrefix, ...options.workerOptions };
   const workers: Worker[] = [];
   const timers = new Map<string, NodeJS.Timeout>();
@@ -183,7 +186,13 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
     // what limits a worker thread, and a job waiting on I/O.
     worker.on('active', (job) => {
       const id = job.id!;
-      timers.set(id, setTimeout(() => worker.cancelJob(id, `job timeout after ${settings.jobTimeoutMs} ms`), settings.jobTimeoutMs));
+      // A job that lost its lock (a frozen event loop, a Redis outage) gets no completed or
+      // failed event here: its old timer goes when the job starts again, and no timer keeps a
+      // closed worker's process alive.
+      clearTimeout(timers.get(id));
+      const timer = setTimeout(() => worker.cancelJob(id, `job timeout after ${settings.jobTimeoutMs} ms`), settings.jobTimeoutMs);
+      timer.unref();
+      timers.set(id, timer);
     });
     const clear = (job: Job | undefined): void => {
       if (!job?.id) return;

@@ -1,0 +1,378 @@
+/**
+ * End-to-end support: worker OS processes, a page server with slow/hanging/looping routes, the
+ * HTTP API on a real store and real queues, and direct row counts in SQLite or PostgreSQL.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { DefaultJobOptions } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import pg from 'pg';
+import { buildApp } from '../../src/api/app.js';
+import { openStore } from '../../src/storage/open-store.js';
+import type { Store } from '../../src/storage/store.js';
+import { createProducerConnection, createQueues, waitForReady, type FetchJobData, type FetchJobResult, type ModerateJobData, type ModerateJobResult } from '../../workers/queues.js';
+import type { Queue } from 'bullmq';
+import { FIXTURE_PAGES, fixtureSlugs, ROOT } from '../queue/harness.js';
+
+export { buildDist, fixtureSlugs, testPrefix, until } from '../queue/harness.js';
+
+export const CLI = join(ROOT, 'dist/src/cli/main.js');
+export const E2E_ENTRY = join(ROOT, 'tests/e2e/worker-entry.mjs');
+
+/** Where results go: a SQLite file shared by every process, or a PostgreSQL database. */
+export type DbTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/* ------------------------------------------------------------------ worker processes */
+
+export interface WorkerProcess {
+  name: string;
+  pid: number;
+  child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** True until the process exits. */
+  alive(): boolean;
+  /** Send `signal` and wait (at most `timeoutMs`) for the exit; SIGKILLs the group after that. */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
+  /** SIGKILL the process and its sandboxed children (a machine or container crash). */
+  crash(): Promise<void>;
+}
+
+export interface SpawnWorkerOptions {
+  name: string;
+  /** `cli`: `node dist/src/cli/main.js worker`; `e2e`: tests/e2e/worker-entry.mjs (same code, short locks). */
+  entry: 'cli' | 'e2e';
+  redisUrl: string;
+  prefix: string;
+  db: DbTarget;
+  /** Extra environment (E2E_* knobs, concurrency). */
+  env?: Record<string, string>;
+}
+
+const spawned = new Set<WorkerProcess>();
+
+/** Start a worker process. It is its own process group leader, so a crash takes its children too. */
+export function spawnWorker(options: SpawnWorkerOptions): WorkerProcess {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    REDIS_URL: options.redisUrl,
+    WINNOW_QUEUE_PREFIX: options.prefix,
+    WINNOW_ALLOW_PRIVATE: '127.0.0.1',
+    // In case per-host politeness lands meanwhile: every test page is on 127.0.0.1.
+    WINNOW_HOST_DELAY_MS: '0',
+    WINNOW_HOST_CONCURRENCY: '50',
+    WINNOW_FETCH_CONCURRENCY: '8',
+    WINNOW_MODERATE_CONCURRENCY: '1',
+    WINNOW_SHUTDOWN_TIMEOUT_MS: '20000',
+    ...(options.db.kind === 'sqlite' ? { WINNOW_DB: options.db.path, DATABASE_URL: '' } : { DATABASE_URL: options.db.url }),
+    ...options.env,
+  };
+  delete env.NODE_OPTIONS;
+  delete env.VITEST;
+  delete env.VITEST_WORKER_ID;
+  delete env.VITEST_POOL_ID;
+  const args = options.entry === 'cli' ? [CLI, 'worker'] : [E2E_ENTRY];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  const append = (chunk: Buffer): void => {
+    output += chunk.toString();
+  };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
+  let running = true;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running = false;
+      resolve({ code, signal });
+    });
+  });
+  const killGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
+  const handle: WorkerProcess = {
+    name: options.name,
+    pid: child.pid!,
+    child,
+    output: () => output,
+    exited,
+    alive: () => running,
+    async stop(signal = 'SIGTERM', timeoutMs = 30_000) {
+      const started = Date.now();
+      if (running) child.kill(signal);
+      const timer = setTimeout(() => killGroup('SIGKILL'), timeoutMs);
+      const result = await exited;
+      clearTimeout(timer);
+      // Sandboxed children that outlived their parent (they should not) go with the group.
+      killGroup('SIGKILL');
+      spawned.delete(handle);
+      return { ...result, ms: Date.now() - started };
+    },
+    async crash() {
+      killGroup('SIGKILL');
+      await exited;
+      spawned.delete(handle);
+    },
+  };
+  spawned.add(handle);
+  return handle;
+}
+
+/** SIGKILL every worker process group a test left running (afterEach/afterAll safety net). */
+export async function killAllWorkers(): Promise<void> {
+  await Promise.all([...spawned].map((worker) => worker.crash()));
+}
+
+/* ------------------------------------------------------------------ page server */
+
+export interface PageServer {
+  base: string;
+  /** `http://127.0.0.1:<port><path>` */
+  url(path: string): string;
+  /** Requests per path (query string excluded). */
+  hits: Map<string, number>;
+  /** Requests of a path that have arrived and not been answered yet. */
+  open: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Routes:
+ * - `/p/<n>/<slug>`: fixture page `<slug>` (a distinct URL per n); `?ms=` answers late
+ * - `/slow/<n>`: the first fixture page, headers only after `?ms=` (default 3000)
+ * - `/hang/<n>`: accepts the request and never sends headers
+ * - `/loop/a` ⇄ `/loop/b`: a redirect loop
+ */
+export async function startPageServer(): Promise<PageServer> {
+  const hits = new Map<string, number>();
+  const open = new Map<string, number>();
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  const pages = new Map<string, Buffer>();
+  const page = (slug: string): Buffer | undefined => {
+    if (!pages.has(slug)) {
+      const file = join(FIXTURE_PAGES, slug, 'page.html');
+      if (!/^[\w-]+$/.test(slug) || !existsSync(file)) return undefined;
+      pages.set(slug, readFileSync(file));
+    }
+    return pages.get(slug);
+  };
+  const firstSlug = fixtureSlugs()[0];
+  const sendPage = (response: ServerResponse, body: Buffer): void => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length });
+    response.end(body);
+  };
+  const later = (ms: number, path: string, send: () => void): void => {
+    open.set(path, (open.get(path) ?? 0) + 1);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      open.set(path, (open.get(path) ?? 1) - 1);
+      send();
+    }, ms);
+    timers.add(timer);
+  };
+
+  const server: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    const ms = Number(url.searchParams.get('ms') ?? 0);
+    let match: RegExpExecArray | null;
+    if ((match = /^\/p\/\d+\/([\w-]+)$/.exec(path))) {
+      const body = page(match[1]);
+      if (!body) {
+        response.writeHead(404).end();
+      } else if (ms > 0) {
+        later(ms, path, () => sendPage(response, body));
+      } else {
+        sendPage(response, body);
+      }
+    } else if (/^\/slow\/\d+$/.test(path)) {
+      later(url.searchParams.has('ms') ? ms : 3000, path, () => sendPage(response, page(firstSlug)!));
+    } else if (/^\/hang\/\d+$/.test(path)) {
+      // Never answer; the socket stays open until the client gives up or the server closes.
+      open.set(path, (open.get(path) ?? 0) + 1);
+      request.socket.once('close', () => open.set(path, (open.get(path) ?? 1) - 1));
+    } else if (path === '/loop/a' || path === '/loop/b') {
+      response.writeHead(302, { location: path === '/loop/a' ? '/loop/b' : '/loop/a' }).end();
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    base,
+    url: (path) => `${base}${path}`,
+    hits,
+    open,
+    close: () =>
+      new Promise<void>((done) => {
+        for (const timer of timers) clearTimeout(timer);
+        for (const socket of sockets) socket.destroy();
+        server.close(() => done());
+      }),
+  };
+}
+
+/** `count` distinct page URLs on `server`, cycling through the fixture pages. */
+export function pageUrls(server: PageServer, count: number, options: { from?: number; ms?: number } = {}): string[] {
+  const slugs = fixtureSlugs();
+  const from = options.from ?? 0;
+  return Array.from({ length: count }, (_, i) => {
+    const n = from + i;
+    return server.url(`/p/${n}/${slugs[n % slugs.length]}${options.ms ? `?ms=${options.ms}` : ''}`);
+  });
+}
+
+/* ------------------------------------------------------------------ API */
+
+export interface Api {
+  app: FastifyInstance;
+  store: Store;
+  connection: Redis;
+  queues: { fetch: Queue<FetchJobData, FetchJobResult>; moderate: Queue<ModerateJobData, ModerateJobResult> };
+  auth: { authorization: string };
+  /** POST /v1/pages `{pages}`; returns the response. */
+  submit(urls: string[]): Promise<{ statusCode: number; body: { pages?: { id: string; url: string; status: string }[]; code?: string } }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The HTTP API as `winnow serve` builds it (buildApp on a real store, real queues on a producer
+ * connection), driven with app.inject. Opening the store here also applies the migrations before
+ * any worker starts, as a deployment's `serve` would.
+ */
+export async function openApi(redisUrl: string, prefix: string, db: DbTarget, jobOptions?: DefaultJobOptions): Promise<Api> {
+  const store = await openStore(db.kind === 'sqlite' ? { sqlitePath: db.path, databaseUrl: '' } : { sqlitePath: ':memory:', databaseUrl: db.url });
+  const connection = createProducerConnection(redisUrl);
+  connection.on('error', () => undefined);
+  await waitForReady(connection);
+  const queues = createQueues(connection, { prefix, jobOptions });
+  // As src/api/server.ts does: a queue with no 'error' listener prints every reconnect failure.
+  for (const queue of [queues.fetch, queues.moderate]) queue.on('error', () => undefined);
+  const token = randomBytes(32).toString('hex');
+  const app = await buildApp({ store, queues, token, allowPrivate: ['127.0.0.1'] });
+  await app.ready();
+  const auth = { authorization: `Bearer ${token}` };
+  return {
+    app,
+    store,
+    connection,
+    queues,
+    auth,
+    async submit(urls) {
+      const response = await app.inject({ method: 'POST', url: '/v1/pages', headers: auth, payload: { pages: urls.map((url) => ({ url })) } });
+      return { statusCode: response.statusCode, body: response.json() };
+    },
+    async close() {
+      await app.close();
+      await queues.fetch.close().catch(() => undefined);
+      await queues.moderate.close().catch(() => undefined);
+      await connection.quit().catch(() => connection.disconnect());
+      await store.close();
+    },
+  };
+}
+
+/* ------------------------------------------------------------------ row counts */
+
+export interface DbCounts {
+  pages: number;
+  articles: number;
+  blocks: number;
+  /** pages per status */
+  status: Record<string, number>;
+  /** url_key values held by more than one page row */
+  duplicateUrlKeys: number;
+  /** page ids with more than one article row */
+  duplicateArticlePages: number;
+  /** failed pages: [url, error_code] */
+  failures: [string | null, string | null][];
+  /** article ids */
+  articleIds: Set<string>;
+  /** page ids */
+  pageIds: Set<string>;
+}
+
+const COUNT_SQL = {
+  pages: 'SELECT count(*) AS n FROM pages',
+  articles: 'SELECT count(*) AS n FROM articles',
+  blocks: 'SELECT count(*) AS n FROM blocks',
+  status: 'SELECT status, count(*) AS n FROM pages GROUP BY status',
+  dupKeys: 'SELECT count(*) AS n FROM (SELECT url_key FROM pages GROUP BY url_key HAVING count(*) > 1) AS d',
+  dupArticles: 'SELECT count(*) AS n FROM (SELECT page_id FROM articles GROUP BY page_id HAVING count(*) > 1) AS d',
+  failures: "SELECT url, error_code FROM pages WHERE status = 'failed' ORDER BY url",
+  articleIds: 'SELECT id FROM articles',
+  pageIds: 'SELECT id FROM pages',
+} as const;
+
+/** Row counts read straight from the database, behind the Store's back. */
+export async function dbCounts(db: DbTarget): Promise<DbCounts> {
+  if (db.kind === 'sqlite') {
+    const conn = new Database(db.path, { readonly: true, fileMustExist: true });
+    try {
+      conn.pragma('busy_timeout = 5000');
+      const n = (sql: string): number => Number((conn.prepare(sql).get() as { n: number | bigint }).n);
+      return {
+        pages: n(COUNT_SQL.pages),
+        articles: n(COUNT_SQL.articles),
+        blocks: n(COUNT_SQL.blocks),
+        status: Object.fromEntries((conn.prepare(COUNT_SQL.status).all() as { status: string; n: number }[]).map((row) => [row.status, Number(row.n)])),
+        duplicateUrlKeys: n(COUNT_SQL.dupKeys),
+        duplicateArticlePages: n(COUNT_SQL.dupArticles),
+        failures: (conn.prepare(COUNT_SQL.failures).all() as { url: string | null; error_code: string | null }[]).map((row) => [row.url, row.error_code]),
+        articleIds: new Set((conn.prepare(COUNT_SQL.articleIds).all() as { id: string }[]).map((row) => row.id)),
+        pageIds: new Set((conn.prepare(COUNT_SQL.pageIds).all() as { id: string }[]).map((row) => row.id)),
+      };
+    } finally {
+      conn.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const n = async (sql: string): Promise<number> => Number((await client.query<{ n: string }>(sql)).rows[0].n);
+    return {
+      pages: await n(COUNT_SQL.pages),
+      articles: await n(COUNT_SQL.articles),
+      blocks: await n(COUNT_SQL.blocks),
+      status: Object.fromEntries((await client.query<{ status: string; n: string }>(COUNT_SQL.status)).rows.map((row) => [row.status, Number(row.n)])),
+      duplicateUrlKeys: await n(COUNT_SQL.dupKeys),
+      duplicateArticlePages: await n(COUNT_SQL.dupArticles),
+      failures: (await client.query<{ url: string | null; error_code: string | null }>(COUNT_SQL.failures)).rows.map((row) => [row.url, row.error_code]),
+      articleIds: new Set((await client.query<{ id: string }>(COUNT_SQL.articleIds)).rows.map((row) => row.id)),
+      pageIds: new Set((await client.query<{ id: string }>(COUNT_SQL.pageIds)).rows.map((row) => row.id)),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+/** Article rows right now, or -1 while the database cannot be read (e.g. PostgreSQL down). */
+export async function articleCount(db: DbTarget): Promise<number> {
+  try {
+    return (await dbCounts(db)).articles;
+  } catch {
+    return -1;
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));

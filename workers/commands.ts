@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { articleJson } from '../src/cli/run-command.js';
+import { listHtmlFiles } from '../src/input/html-files.js';
 import type { WinnowConfig } from '../src/config.js';
 import type { PageRecord, Store } from '../src/storage/store.js';
 import { tryNormalizeUrl } from '../src/storage/url-key.js';
@@ -8,7 +8,6 @@ import { runWorkersUntilSignal } from './main.js';
 import { createProducerConnection, createQueues, enqueueFetch, enqueueModerate, waitForReady, type Enqueued, type Stage } from './queues.js';
 import { importWarc, type WarcImportSummary } from './warc-import.js';
 
-const HTML_EXTENSIONS = new Set(['.html', '.htm', '.xhtml']);
 /** How many recent failures `get <url>` searches for the URL when it has no article. */
 const FAILURE_SCAN_LIMIT = 1000;
 
@@ -43,7 +42,7 @@ export async function enqueueCommand(urls: string[], options: EnqueueOptions): P
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const all = [...urls, ...(options.file ? urlsFromFile(options.file) : [])];
-  const files = options.dir ? htmlFiles(options.dir) : [];
+  const files = options.dir ? listHtmlFiles(options.dir, { recursive: false }) : [];
   const warcFiles = options.warc ?? [];
   const summary: EnqueueSummary = { created: 0, duplicates: 0, rejected: 0, warc: [] };
   const report = (enqueued: Enqueued, input: string): void => {
@@ -176,15 +175,6 @@ function urlsFromFile(file: string): string[] {
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
-}
-
-function htmlFiles(dir: string): string[] {
-  const root = resolve(dir);
-  return readdirSync(root)
-    .filter((name) => HTML_EXTENSIONS.has(extname(name).toLowerCase()))
-    .sort()
-    .map((name) => join(root, name))
-    .filter((file) => statSync(file).isFile());
 }
 
 function isHttpUrl(value: string): boolean {

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
 import { loadModel, type Model } from '../classify/model.js';
 import { errorCode } from '../errors.js';
+import { listHtmlFiles } from '../input/html-files.js';
 import { moderateBytes } from '../pipeline.js';
 import type { PageSource, Store } from '../storage/store.js';
 import type { Article, EngineName } from '../types.js';
@@ -36,7 +37,6 @@ export interface RunSummary {
   failed: { input: string; code: string; message: string }[];
 }
 
-const HTML_EXTENSIONS = new Set(['.html', '.htm', '.xhtml']);
 
 /** The JSON written per page with `--out`, and printed with `--json`. */
 export function articleJson(article: Article): object {
@@ -84,23 +84,14 @@ export function expandInputs(args: string[]): Input[] {
 }
 
 /**
- * Every .html file under a folder, subfolders included, sorted. Output names are paths relative
- * to the folder with `/` as `__`, so `site-a/page.html` and `site-b/page.html` do not collide.
+ * Every .html file under a folder, subfolders included. Output names are paths relative to the
+ * folder with `/` as `__`, so `site-a/page.html` and `site-b/page.html` do not collide.
  */
 function htmlFilesIn(root: string): Input[] {
-  const inputs: Input[] = [];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const file = join(dir, entry.name);
-      if (entry.isDirectory()) walk(file);
-      else if (entry.isFile() && HTML_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
-        const relativePath = relative(root, file);
-        inputs.push({ kind: 'file', location: file, name: relativePath.slice(0, -extname(relativePath).length).split(sep).join('__') });
-      }
-    }
-  };
-  walk(root);
-  return inputs;
+  return listHtmlFiles(root, { recursive: true }).map((file) => {
+    const relativePath = relative(root, file);
+    return { kind: 'file', location: file, name: relativePath.slice(0, -extname(relativePath).length).split(sep).join('__') };
+  });
 }
 
 function nameForUrl(url: string): string {

@@ -22,7 +22,8 @@ export type ErrorCode =
   | 'http_error'
   | 'robots_disallowed'
   | 'network'
-  | 'not_found';
+  | 'not_found'
+  | 'conflict';
 
 export class WinnowError extends Error {
   /** Machine-readable reason, stored with a failed page. */
@@ -105,6 +106,17 @@ export class ModelVersionMismatchError extends WinnowError {
 export class FixtureError extends WinnowError {
   constructor(message: string) {
     super('bad_fixture', message);
+  }
+}
+
+/** A write based on a stale view: someone else changed the record first (HTTP 409). */
+export class ConflictError extends WinnowError {
+  /** What the record holds now, for the client to show. */
+  readonly current: unknown;
+  constructor(message: string, current?: unknown) {
+    super('conflict', message);
+    this.name = 'ConflictError';
+    this.current = current;
   }
 }
 

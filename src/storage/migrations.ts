@@ -177,9 +177,65 @@ CREATE TABLE blocks (
 CREATE INDEX blocks_label_article ON blocks (label, article_id);
 `;
 
+// Review corrections: append-only, so the table is its own audit log. Rows are keyed on the page and
+// the block's DOM path, not on the article: reprocessing replaces the article (and its id) but keeps
+// the paths, so corrections outlive it (article_id has no foreign key for that reason). A trigger
+// refuses updates; rows only go away with their page (ON DELETE CASCADE).
+// (page_id, path, id) serves "latest decision per block" and "has this block a decision".
+// (status, id) serves the keyset pagination of done pages for reprocessing.
+const CORRECTIONS_SQLITE = `
+CREATE TABLE corrections (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  page_id TEXT NOT NULL REFERENCES pages (id) ON DELETE CASCADE,
+  article_id TEXT NOT NULL,
+  block_index INTEGER NOT NULL CHECK (block_index >= 0),
+  path TEXT NOT NULL,
+  text_hash TEXT NOT NULL,
+  previous_label TEXT NOT NULL CHECK (previous_label IN ('editorial', 'promo', 'boilerplate')),
+  label TEXT NOT NULL CHECK (label IN ('editorial', 'promo', 'boilerplate')),
+  reviewer TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  model TEXT NOT NULL,
+  undoes INTEGER REFERENCES corrections (id)
+);
+CREATE INDEX corrections_page_path ON corrections (page_id, path, id);
+CREATE TRIGGER corrections_append_only BEFORE UPDATE ON corrections
+BEGIN
+  SELECT RAISE(ABORT, 'corrections are append-only');
+END;
+CREATE INDEX pages_status_id ON pages (status, id);
+`;
+
+const CORRECTIONS_POSTGRES = `
+CREATE TABLE corrections (
+  id BIGSERIAL PRIMARY KEY,
+  page_id TEXT NOT NULL REFERENCES pages (id) ON DELETE CASCADE,
+  article_id TEXT NOT NULL,
+  block_index INTEGER NOT NULL CHECK (block_index >= 0),
+  path TEXT NOT NULL,
+  text_hash TEXT NOT NULL,
+  previous_label TEXT NOT NULL CHECK (previous_label IN ('editorial', 'promo', 'boilerplate')),
+  label TEXT NOT NULL CHECK (label IN ('editorial', 'promo', 'boilerplate')),
+  reviewer TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL,
+  model TEXT NOT NULL,
+  undoes BIGINT REFERENCES corrections (id)
+);
+CREATE INDEX corrections_page_path ON corrections (page_id, path, id);
+CREATE FUNCTION corrections_refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'corrections are append-only';
+END;
+$$;
+CREATE TRIGGER corrections_append_only BEFORE UPDATE ON corrections
+  FOR EACH ROW EXECUTE FUNCTION corrections_refuse_update();
+CREATE INDEX pages_status_id ON pages (status, id);
+`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial_schema', sqlite: INITIAL_SQLITE, postgres: INITIAL_POSTGRES },
+  { version: 2, name: 'review_corrections', sqlite: CORRECTIONS_SQLITE, postgres: CORRECTIONS_POSTGRES },
 ];
 
 /** Migrations not yet in `applied`, in order. */

@@ -1,33 +1,59 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { WinnowError } from '../errors.js';
-import type { Article, LabeledBlock } from '../types.js';
+import type { BlockReview, Correction, CorrectionInput, ReviewCandidate, ReviewCandidateFilter, ReviewStats } from '../review/types.js';
+import type { Article, Label, LabeledBlock } from '../types.js';
 import { MIGRATIONS_TABLE, pendingMigrations } from './migrations.js';
 import {
+  ARTICLES_BY_MODEL_SQL,
   ARTICLE_PARAM_ORDER,
   BLOCK_COLUMNS,
   BLOCK_PARAM_ORDER,
+  CANDIDATE_COLUMNS,
+  CORRECTION_COLUMNS,
+  REVIEWER_COUNTS_SQL,
+  REVIEW_STATS_SQL,
   articleParams,
   assertKnownSchema,
   blockParams,
+  candidateConditions,
+  candidateLimit,
+  checkCorrectionInputs,
   clampLimit,
   compress,
+  correctionPage,
   decompress,
+  donePageIdsPage,
   listConditions,
   listOffset,
   pageUrlKey,
+  planCorrections,
+  reviewerName,
   sha256Hex,
   timestamp,
   toBlock,
+  toBlockReviews,
+  toCandidate,
+  toCorrection,
+  toModelCounts,
   toPageRecord,
+  toReviewStats,
   toStoredArticle,
   toSummary,
+  undoneIds,
+  unknownArticle,
   unknownPage,
   type ArticleParams,
   type ArticleRow,
   type BlockRow,
+  type CandidateRow,
+  type CorrectionRow,
+  type DecisionRow,
+  type NewCorrection,
   type PageRow,
+  type ReviewStatsRow,
   type SummaryRow,
+  type UndoneRow,
 } from './rows.js';
 import type { ArticleFilter, ArticleSummary, NewPage, PageRecord, Store, StoredArticle } from './store.js';
 import { tryNormalizeUrl } from './url-key.js';
@@ -70,6 +96,7 @@ const ARTICLE_COLUMNS = `id, page_id, url, title, byline, published_time, site_n
   markdown, model, engine, counts, ${iso('created_at')}`;
 const SUMMARY_COLUMNS = `a.id, a.page_id, a.url, a.title, a.site_name, a.model, a.block_count, a.counts,
   a.min_confidence, ${iso('a.created_at')}`;
+const CORRECTION_ROW_COLUMNS = `${CORRECTION_COLUMNS}, ${iso('created_at')}`;
 
 const SQL = {
   // md5(url_key) first so the lookup uses the unique index (URL keys can be too long for a btree).
@@ -106,6 +133,27 @@ const SQL = {
     ) ORDER BY articles.created_at DESC, id DESC LIMIT 1`,
   blocksOf: `SELECT ${BLOCK_COLUMNS} FROM blocks WHERE article_id = $1 ORDER BY idx`,
   failures: `SELECT ${PAGE_COLUMNS} FROM pages WHERE status = 'failed' ORDER BY pages.updated_at DESC, id DESC LIMIT $1`,
+  pageOfArticle: 'SELECT page_id FROM articles WHERE id = $1',
+  correctionTarget: 'SELECT id, page_id, model FROM articles WHERE id = $1',
+  blocksAt: 'SELECT idx, path, text, label FROM blocks WHERE article_id = $1 AND idx = ANY($2::integer[])',
+  // The latest decision per path of a page: the highest id, found through (page_id, path, id).
+  latestDecisions: `SELECT id, path, label, reviewer, ${iso('created_at')} FROM corrections
+    WHERE id IN (SELECT max(id) FROM corrections WHERE page_id = $1 GROUP BY path)`,
+  undoneCorrections: 'SELECT id, page_id, path, previous_label FROM corrections WHERE id = ANY($1::bigint[])',
+  // One statement per batch; ORDER BY the input position makes ids follow the batch order.
+  insertCorrections: `INSERT INTO corrections (page_id, article_id, block_index, path, text_hash, previous_label, label,
+      reviewer, created_at, model, undoes)
+    SELECT $1, $2, c.block_index, c.path, c.text_hash, c.previous_label, c.label, $3, $4, $5, c.undoes
+    FROM unnest($6::integer[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[])
+      WITH ORDINALITY AS c (block_index, path, text_hash, previous_label, label, undoes, n)
+    ORDER BY c.n
+    RETURNING ${CORRECTION_ROW_COLUMNS}`,
+  correctionsAfter: `SELECT ${CORRECTION_ROW_COLUMNS} FROM corrections WHERE id > $1 ORDER BY id LIMIT $2`,
+  pageCorrectionsAfter: `SELECT ${CORRECTION_ROW_COLUMNS} FROM corrections WHERE page_id = $1 AND id > $2
+    ORDER BY id LIMIT $3`,
+  reviewedPages: `SELECT page_id, ${iso('max(created_at)', 'last_corrected_at')}, CAST(count(*) AS INTEGER) AS corrections
+    FROM corrections GROUP BY page_id ORDER BY max(created_at) DESC, max(id) DESC`,
+  donePageIds: "SELECT id FROM pages WHERE status = 'done' AND id > $1 ORDER BY id LIMIT $2",
 } as const;
 
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
@@ -284,6 +332,106 @@ export class PostgresStore implements Store {
     return this.run(async () => (await this.pool.query<PageRow>(SQL.failures, [clampLimit(limit)])).rows.map(toPageRecord));
   }
 
+  /**
+   * Record reviewer decisions on blocks of a stored article, in one transaction: every `expected`
+   * is checked against the block's effective label, then all rows are inserted in one statement,
+   * or none. The page row is locked first (as saveArticle locks it), so two batches on one page,
+   * or a batch and a reprocessing, take turns: the second sees the first's rows. A block may
+   * appear only once per batch.
+   *
+   * @throws WinnowError `not_found` for an unknown (or replaced) article; `bad_input` for a bad
+   *   reviewer, an empty batch, a block index out of range, a repeated block or an undo that does
+   *   not fit; ConflictError when a block's label changed (nothing is written).
+   */
+  async addCorrections(articleId: string, inputs: CorrectionInput[], reviewer: string): Promise<Correction[]> {
+    const name = reviewerName(reviewer);
+    checkCorrectionInputs(inputs);
+    return this.run(() =>
+      inTransaction(this.pool, async (client) => {
+        const located = await this.one<{ page_id: string }>(client, SQL.pageOfArticle, [articleId]);
+        if (!located) {
+          throw unknownArticle(articleId);
+        }
+        await client.query(SQL.lockPage, [located.page_id]);
+        // Read again under the lock: a reprocessing that committed meanwhile replaced the article.
+        const article = await this.one<{ id: string; page_id: string; model: string }>(client, SQL.correctionTarget, [articleId]);
+        if (!article) {
+          throw unknownArticle(articleId);
+        }
+        const indices = inputs.map((input) => input.blockIndex);
+        const blocks = await client.query<{ idx: number; path: string; text: string; label: Label }>(SQL.blocksAt, [articleId, indices]);
+        const latest = await client.query<DecisionRow>(SQL.latestDecisions, [article.page_id]);
+        const undone = await client.query<UndoneRow>(SQL.undoneCorrections, [undoneIds(inputs)]);
+        const target = {
+          articleId,
+          pageId: article.page_id,
+          model: article.model,
+          blocks: new Map(blocks.rows.map((row) => [row.idx, row])),
+        };
+        const rows = planCorrections(target, inputs, name, new Map(latest.rows.map((row) => [row.path, row])), undone.rows, timestamp());
+        const inserted = await client.query<CorrectionRow>(SQL.insertCorrections, correctionColumns(rows));
+        return inserted.rows.map(toCorrection).sort((a, b) => a.id - b.id);
+      }),
+    );
+  }
+
+  /** Corrections oldest first. `limit` defaults to 1000 and is capped at 10000. */
+  async listCorrections(filter: { pageId?: string; afterId?: number; limit?: number } = {}): Promise<Correction[]> {
+    const { afterId, limit } = correctionPage(filter);
+    return this.run(async () => {
+      const result =
+        filter.pageId === undefined
+          ? await this.pool.query<CorrectionRow>(SQL.correctionsAfter, [afterId, limit])
+          : await this.pool.query<CorrectionRow>(SQL.pageCorrectionsAfter, [filter.pageId, afterId, limit]);
+      return result.rows.map(toCorrection);
+    });
+  }
+
+  async blockReviews(pageId: string): Promise<Map<string, BlockReview>> {
+    return this.run(async () => toBlockReviews((await this.pool.query<DecisionRow>(SQL.latestDecisions, [pageId])).rows));
+  }
+
+  /** Least confident first. `limit` defaults to 2000 and is capped at 10000. */
+  async listReviewCandidates(filter: ReviewCandidateFilter = {}): Promise<ReviewCandidate[]> {
+    const params: unknown[] = [];
+    const conditions = candidateConditions(filter, (_name, value) => `$${params.push(value)}`);
+    params.push(candidateLimit(filter));
+    const sql = `SELECT ${CANDIDATE_COLUMNS}
+      FROM pages p JOIN articles a ON a.id = p.article_id JOIN blocks b ON b.article_id = a.id
+      WHERE ${conditions.join(' AND ')}
+      ORDER BY b.confidence, a.id, b.idx LIMIT $${params.length}`;
+    return this.run(async () => (await this.pool.query<CandidateRow>(sql, params)).rows.map(toCandidate));
+  }
+
+  async listReviewedPages(): Promise<{ pageId: string; lastCorrectedAt: string; corrections: number }[]> {
+    return this.run(async () =>
+      (await this.pool.query<{ page_id: string; last_corrected_at: string; corrections: number }>(SQL.reviewedPages)).rows.map(
+        (row) => ({ pageId: row.page_id, lastCorrectedAt: row.last_corrected_at, corrections: row.corrections }),
+      ),
+    );
+  }
+
+  async reviewStats(): Promise<ReviewStats> {
+    // One snapshot for the totals and the per-reviewer counts, so they add up.
+    return this.run(() =>
+      inTransaction(this.pool, async (client) => {
+        const totals = await this.one<ReviewStatsRow>(client, REVIEW_STATS_SQL, []);
+        const reviewers = await client.query<{ reviewer: string; corrections: number }>(REVIEWER_COUNTS_SQL);
+        return toReviewStats(totals!, reviewers.rows);
+      }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'),
+    );
+  }
+
+  /** Keyset pagination: pass the last id of a page as `afterId`. `limit` defaults to 500 and is capped at 5000. */
+  async listDonePageIds(options: { afterId?: string; limit?: number } = {}): Promise<string[]> {
+    const { afterId, limit } = donePageIdsPage(options);
+    return this.run(async () => (await this.pool.query<{ id: string }>(SQL.donePageIds, [afterId, limit])).rows.map((row) => row.id));
+  }
+
+  async countArticlesByModel(): Promise<Record<string, number>> {
+    return this.run(async () => toModelCounts((await this.pool.query<{ model: string; articles: number }>(ARTICLES_BY_MODEL_SQL)).rows));
+  }
+
   /** Close every connection of the pool. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) {
@@ -448,6 +596,24 @@ function positionalArticleParams(params: ArticleParams): unknown[] {
 function blockColumns(articleId: string, blocks: readonly LabeledBlock[]): unknown[] {
   const rows = blocks.map(blockParams);
   return [articleId, ...BLOCK_PARAM_ORDER.map((key) => rows.map((row) => row[key]))];
+}
+
+/** The parameters of `SQL.insertCorrections` for one batch (rows share page, article, reviewer, time and model). */
+function correctionColumns(rows: readonly NewCorrection[]): unknown[] {
+  const [first] = rows;
+  return [
+    first.pageId,
+    first.articleId,
+    first.reviewer,
+    first.createdAt,
+    first.model,
+    rows.map((row) => row.blockIndex),
+    rows.map((row) => row.path),
+    rows.map((row) => row.textHash),
+    rows.map((row) => row.previousLabel),
+    rows.map((row) => row.label),
+    rows.map((row) => row.undoes),
+  ];
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {

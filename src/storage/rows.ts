@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { WinnowError } from '../errors.js';
-import type { Article, EngineName, Label, LabeledBlock, SmoothingRule } from '../types.js';
+import { ConflictError, WinnowError } from '../errors.js';
+import type { BlockReview, Correction, CorrectionInput, ReviewCandidate, ReviewCandidateFilter, ReviewStats } from '../review/types.js';
+import { isLabel, type Article, type EngineName, type Label, type LabeledBlock, type SmoothingRule } from '../types.js';
 import { latestVersion } from './migrations.js';
 import type { ArticleFilter, ArticleSummary, NewPage, PageRecord, PageSource, PageStatus, StoredArticle } from './store.js';
 import { normalizeUrl, tryNormalizeUrl } from './url-key.js';
@@ -306,10 +307,15 @@ export function listConditions(filter: ArticleFilter, bind: (name: string, value
 
 /** `limit` defaults to 50 and is capped at 1000. */
 export function clampLimit(limit: number | undefined): number {
+  return clampTo(limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
+}
+
+/** `limit` as a whole number from 1 to `max`; `fallback` when it is missing or not a number. */
+function clampTo(limit: number | undefined, fallback: number, max: number): number {
   if (limit === undefined || !Number.isFinite(limit)) {
-    return DEFAULT_LIST_LIMIT;
+    return fallback;
   }
-  return Math.min(MAX_LIST_LIMIT, Math.max(1, Math.trunc(limit)));
+  return Math.min(max, Math.max(1, Math.trunc(limit)));
 }
 
 export function listOffset(filter: ArticleFilter): number {
@@ -357,4 +363,409 @@ export function timestamp(): string {
 
 export function unknownPage(pageId: string): WinnowError {
   return new WinnowError('bad_input', `no page with id ${pageId}`);
+}
+
+export function unknownArticle(articleId: string): WinnowError {
+  return new WinnowError('not_found', `no article with id ${articleId} (it may have been replaced by reprocessing)`);
+}
+
+// ---- Review ----
+
+/** Longest reviewer name, in characters. */
+const MAX_REVIEWER_LENGTH = 64;
+/** Hex digits of the block text's sha256 kept with a correction: enough to notice a changed block. */
+const TEXT_HASH_LENGTH = 16;
+const DEFAULT_CORRECTION_LIMIT = 1000;
+const MAX_CORRECTION_LIMIT = 10_000;
+const DEFAULT_CANDIDATE_LIMIT = 2000;
+const MAX_CANDIDATE_LIMIT = 10_000;
+/** Blocks less sure than this are review candidates (ReviewCandidateFilter.maxConfidence). */
+const DEFAULT_MAX_CONFIDENCE = 0.9;
+/** Readability counts as having kept a block from this share of its text on (see LabeledBlock.readability). */
+const READABILITY_KEPT = 0.5;
+const DEFAULT_DONE_PAGE_LIMIT = 500;
+const MAX_DONE_PAGE_LIMIT = 5000;
+
+/** A correction row. PostgreSQL returns its `bigint` ids as text, SQLite as numbers. */
+export interface CorrectionRow {
+  id: number | string;
+  page_id: string;
+  article_id: string;
+  block_index: number;
+  path: string;
+  text_hash: string;
+  previous_label: Label;
+  label: Label;
+  reviewer: string;
+  created_at: string;
+  model: string;
+  undoes: number | string | null;
+}
+
+/** Columns of {@link CorrectionRow} but `created_at`, which each dialect reads its own way. */
+export const CORRECTION_COLUMNS = `id, page_id, article_id, block_index, path, text_hash, previous_label, label, reviewer,
+  model, undoes`;
+
+/** The latest correction of one block of a page. */
+export interface DecisionRow {
+  id: number | string;
+  path: string;
+  label: Label;
+  reviewer: string;
+  created_at: string;
+}
+
+/** The part of an earlier correction an undo is checked against. */
+export interface UndoneRow {
+  id: number | string;
+  page_id: string;
+  path: string;
+  previous_label: Label;
+}
+
+/** A review candidate row with its JSON column decoded. */
+export interface CandidateRow {
+  article_id: string;
+  page_id: string;
+  url: string | null;
+  site: string | null;
+  title: string | null;
+  model: string;
+  idx: number;
+  path: string;
+  tag: string;
+  text: string;
+  label: Label;
+  confidence: number;
+  raw_label: Label | null;
+  smoothed_by: SmoothingRule | null;
+  readability: number;
+  listing_size: number;
+  listing_key: string | null;
+  top_features: string[];
+}
+
+/** Columns of {@link CandidateRow} (aliases `p` pages, `a` articles, `b` blocks), the same in both dialects. */
+export const CANDIDATE_COLUMNS = `a.id AS article_id, a.page_id, COALESCE(a.url, p.url) AS url, a.site, a.title, a.model,
+  b.idx, b.path, b.tag, b.text, b.label, b.confidence, b.raw_label, b.smoothed_by, b.readability, b.listing_size,
+  b.listing_key, b.top_features`;
+
+/** What addCorrections reads of the article being reviewed, inside its transaction. */
+export interface CorrectionTarget {
+  articleId: string;
+  pageId: string;
+  model: string;
+  /** The blocks the inputs name, by index (an index missing here is out of range). */
+  blocks: ReadonlyMap<number, { path: string; text: string; label: Label }>;
+}
+
+/** A correction to insert: everything but the id the database assigns. (A type, so it binds as named parameters.) */
+export type NewCorrection = {
+  pageId: string;
+  articleId: string;
+  blockIndex: number;
+  path: string;
+  textHash: string;
+  previousLabel: Label;
+  label: Label;
+  reviewer: string;
+  createdAt: string;
+  model: string;
+  undoes: number | null;
+};
+
+/** One block of a refused batch: what the client expected and what the block holds now (ConflictError.current). */
+export interface BlockConflict {
+  blockIndex: number;
+  path: string;
+  expected: Label;
+  /** The block's effective label now. */
+  label: Label;
+  /** The correction that set it, or null when it is still the model's label. */
+  correctionId: number | null;
+  reviewer: string | null;
+}
+
+export function toCorrection(row: CorrectionRow): Correction {
+  return {
+    id: Number(row.id),
+    pageId: row.page_id,
+    articleId: row.article_id,
+    blockIndex: row.block_index,
+    path: row.path,
+    textHash: row.text_hash,
+    previousLabel: row.previous_label,
+    label: row.label,
+    reviewer: row.reviewer,
+    createdAt: row.created_at,
+    model: row.model,
+    undoes: row.undoes === null ? null : Number(row.undoes),
+  };
+}
+
+/** Latest decisions keyed on block path. */
+export function toBlockReviews(rows: readonly DecisionRow[]): Map<string, BlockReview> {
+  return new Map(
+    rows.map((row) => [row.path, { label: row.label, correctionId: Number(row.id), reviewer: row.reviewer, createdAt: row.created_at }]),
+  );
+}
+
+export function toCandidate(row: CandidateRow): ReviewCandidate {
+  return {
+    articleId: row.article_id,
+    pageId: row.page_id,
+    url: row.url,
+    site: row.site,
+    title: row.title,
+    model: row.model,
+    blockIndex: row.idx,
+    path: row.path,
+    tag: row.tag,
+    text: row.text,
+    label: row.label,
+    confidence: row.confidence,
+    rawLabel: row.raw_label,
+    smoothedBy: row.smoothed_by,
+    readability: row.readability,
+    listingSize: row.listing_size,
+    listingKey: row.listing_key,
+    topFeatures: row.top_features,
+  };
+}
+
+/** First 16 hex digits of the sha256 of a block's text (UTF-8). */
+export function textHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, TEXT_HASH_LENGTH);
+}
+
+/**
+ * The reviewer's name, trimmed.
+ *
+ * @throws WinnowError `bad_input` unless it is a string of 1–64 characters once trimmed.
+ */
+export function reviewerName(reviewer: unknown): string {
+  const name = typeof reviewer === 'string' ? reviewer.trim() : '';
+  const length = [...name].length;
+  if (length === 0 || length > MAX_REVIEWER_LENGTH) {
+    throw new WinnowError('bad_input', `reviewer must be a name of 1 to ${MAX_REVIEWER_LENGTH} characters`);
+  }
+  return name;
+}
+
+/**
+ * Check the shape of a batch before any database work: a non-empty array; whole, non-negative
+ * block indices; known labels; `undoes` null or a correction id. A block may appear only once
+ * per batch: a second decision on it would have to expect the first, which the client can send
+ * as its own batch.
+ *
+ * @throws WinnowError `bad_input` naming the first bad item.
+ */
+export function checkCorrectionInputs(inputs: unknown): asserts inputs is CorrectionInput[] {
+  if (!Array.isArray(inputs) || inputs.length === 0) {
+    throw new WinnowError('bad_input', 'corrections must be a non-empty array');
+  }
+  const seen = new Set<number>();
+  inputs.forEach((input: unknown, item) => {
+    const bad = (why: string) => new WinnowError('bad_input', `correction ${item}: ${why}`);
+    if (typeof input !== 'object' || input === null) {
+      throw bad('not an object');
+    }
+    const { blockIndex, label, expected, undoes } = input as Record<string, unknown>;
+    if (!Number.isSafeInteger(blockIndex) || (blockIndex as number) < 0) {
+      throw bad('blockIndex must be a whole number from 0');
+    }
+    if (!isLabel(label) || !isLabel(expected)) {
+      throw bad('label and expected must each be editorial, promo or boilerplate');
+    }
+    if (undoes !== undefined && undoes !== null && (!Number.isSafeInteger(undoes) || (undoes as number) < 1)) {
+      throw bad('undoes must be a correction id');
+    }
+    if (seen.has(blockIndex as number)) {
+      throw bad(`block ${String(blockIndex)} appears twice in one batch`);
+    }
+    seen.add(blockIndex as number);
+  });
+}
+
+/** Correction ids the batch undoes, to load before {@link planCorrections}. */
+export function undoneIds(inputs: readonly CorrectionInput[]): number[] {
+  return [...new Set(inputs.flatMap((input) => (input.undoes === undefined || input.undoes === null ? [] : [input.undoes])))];
+}
+
+/**
+ * The rows to insert for a checked batch (see {@link checkCorrectionInputs}), given what the
+ * transaction read: the target article's blocks, the latest decision per path of its page, and
+ * the corrections the batch undoes. An undo must name a correction of the same block, and
+ * restore the label that correction replaced.
+ *
+ * @throws WinnowError `bad_input` for a block index out of range or an undo that does not fit;
+ *   ConflictError when any `expected` differs from the block's effective label, with every such
+ *   block as {@link BlockConflict}s in `current`.
+ */
+export function planCorrections(
+  target: CorrectionTarget,
+  inputs: readonly CorrectionInput[],
+  reviewer: string,
+  latest: ReadonlyMap<string, DecisionRow>,
+  undone: readonly UndoneRow[],
+  createdAt: string,
+): NewCorrection[] {
+  const undoneById = new Map(undone.map((row) => [Number(row.id), row]));
+  const blocks = inputs.map((input) => {
+    const block = target.blocks.get(input.blockIndex);
+    if (!block) {
+      throw new WinnowError('bad_input', `article ${target.articleId} has no block ${input.blockIndex}`);
+    }
+    if (input.undoes !== undefined && input.undoes !== null) {
+      checkUndo(input, block.path, target.pageId, undoneById.get(input.undoes));
+    }
+    return block;
+  });
+  const conflicts: BlockConflict[] = [];
+  const rows = inputs.map((input, n): NewCorrection => {
+    const { path, text, label: modelLabel } = blocks[n];
+    const decision = latest.get(path);
+    const current = decision?.label ?? modelLabel;
+    if (current !== input.expected) {
+      conflicts.push({
+        blockIndex: input.blockIndex,
+        path,
+        expected: input.expected,
+        label: current,
+        correctionId: decision ? Number(decision.id) : null,
+        reviewer: decision?.reviewer ?? null,
+      });
+    }
+    return {
+      pageId: target.pageId,
+      articleId: target.articleId,
+      blockIndex: input.blockIndex,
+      path,
+      textHash: textHash(text),
+      previousLabel: current,
+      label: input.label,
+      reviewer,
+      createdAt,
+      model: target.model,
+      undoes: input.undoes ?? null,
+    };
+  });
+  if (conflicts.length > 0) {
+    const which = conflicts.map((conflict) => `${conflict.blockIndex} (now ${conflict.label})`).join(', ');
+    throw new ConflictError(`blocks changed since they were loaded: ${which}`, conflicts);
+  }
+  return rows;
+}
+
+function checkUndo(input: CorrectionInput, path: string, pageId: string, undone: UndoneRow | undefined): void {
+  if (!undone || undone.page_id !== pageId || undone.path !== path) {
+    throw new WinnowError('bad_input', `correction ${String(input.undoes)} is not a correction of block ${input.blockIndex}`);
+  }
+  if (undone.previous_label !== input.label) {
+    throw new WinnowError(
+      'bad_input',
+      `undoing correction ${String(input.undoes)} restores ${undone.previous_label}, not ${input.label}`,
+    );
+  }
+}
+
+/** listCorrections' `afterId` (default 0) and `limit` (default 1000, capped at 10000). */
+export function correctionPage(filter: { afterId?: number; limit?: number }): { afterId: number; limit: number } {
+  const afterId = filter.afterId ?? 0;
+  if (!Number.isSafeInteger(afterId) || afterId < 0) {
+    throw new WinnowError('bad_input', 'afterId must be a correction id or 0');
+  }
+  return { afterId, limit: clampTo(filter.limit, DEFAULT_CORRECTION_LIMIT, MAX_CORRECTION_LIMIT) };
+}
+
+/**
+ * The WHERE conditions of the review candidate list (aliases `a` articles, `b` blocks) for
+ * `filter`: blocks that look doubtful and carry no decision yet. `bind` works as in
+ * {@link listConditions}.
+ *
+ * @throws WinnowError `bad_input` for an unknown label or a maxConfidence outside 0..1.
+ */
+export function candidateConditions(filter: ReviewCandidateFilter, bind: (name: string, value: unknown) => string): string[] {
+  const maxConfidence = filter.maxConfidence ?? DEFAULT_MAX_CONFIDENCE;
+  if (typeof maxConfidence !== 'number' || !(maxConfidence >= 0 && maxConfidence <= 1)) {
+    throw new WinnowError('bad_input', 'maxConfidence must be a number from 0 to 1');
+  }
+  // Readability's verdict disagreeing with the label is doubt the confidence does not show.
+  const conditions = [
+    `(b.confidence < ${bind('maxConfidence', maxConfidence)} OR b.smoothed_by IS NOT NULL
+      OR (b.readability >= ${READABILITY_KEPT} AND b.label <> 'editorial')
+      OR (b.readability < ${READABILITY_KEPT} AND b.label = 'editorial'))`,
+    'NOT EXISTS (SELECT 1 FROM corrections c WHERE c.page_id = a.page_id AND c.path = b.path)',
+  ];
+  if (filter.site !== undefined) {
+    conditions.push(`a.site = ${bind('site', String(filter.site).toLowerCase())}`);
+  }
+  if (filter.label !== undefined) {
+    if (!isLabel(filter.label)) {
+      throw new WinnowError('bad_input', 'label must be editorial, promo or boilerplate');
+    }
+    conditions.push(`b.label = ${bind('label', filter.label)}`);
+  }
+  return conditions;
+}
+
+/** Review candidates' `limit`: 2000 by default, capped at 10000. */
+export function candidateLimit(filter: ReviewCandidateFilter): number {
+  return clampTo(filter.limit, DEFAULT_CANDIDATE_LIMIT, MAX_CANDIDATE_LIMIT);
+}
+
+/** listDonePageIds' `afterId` (default: from the start) and `limit` (default 500, capped at 5000). */
+export function donePageIdsPage(options: { afterId?: string; limit?: number }): { afterId: string; limit: number } {
+  const afterId = options.afterId ?? '';
+  if (typeof afterId !== 'string') {
+    throw new WinnowError('bad_input', 'afterId must be a page id');
+  }
+  return { afterId, limit: clampTo(options.limit, DEFAULT_DONE_PAGE_LIMIT, MAX_DONE_PAGE_LIMIT) };
+}
+
+/**
+ * Review totals in one row, the same in both dialects. A block is changed when its latest decision
+ * differs from the label the model gave it: the current article's label for that path, or, when
+ * the path is gone from the current article (or the page has none), the label the block had when
+ * it was first reviewed.
+ */
+export const REVIEW_STATS_SQL = `SELECT
+  (SELECT CAST(count(*) AS INTEGER) FROM corrections) AS corrections,
+  (SELECT CAST(count(*) AS INTEGER) FROM (SELECT DISTINCT page_id, path FROM corrections) AS d) AS reviewed_blocks,
+  (SELECT CAST(count(DISTINCT page_id) AS INTEGER) FROM corrections) AS reviewed_pages,
+  (SELECT CAST(count(*) AS INTEGER)
+     FROM (SELECT page_id, path, max(id) AS newest_id, min(id) AS oldest_id FROM corrections GROUP BY page_id, path) AS k
+     JOIN corrections newest ON newest.id = k.newest_id
+     JOIN corrections oldest ON oldest.id = k.oldest_id
+     LEFT JOIN pages p ON p.id = k.page_id
+     WHERE newest.label <> COALESCE(
+       (SELECT b.label FROM blocks b WHERE b.article_id = p.article_id AND b.path = k.path ORDER BY b.idx LIMIT 1),
+       oldest.previous_label)) AS changed_blocks`;
+
+/** Corrections per reviewer, most first, the same in both dialects. */
+export const REVIEWER_COUNTS_SQL = `SELECT reviewer, CAST(count(*) AS INTEGER) AS corrections FROM corrections
+  GROUP BY reviewer ORDER BY count(*) DESC, reviewer`;
+
+/** Stored articles per model version, the same in both dialects. Every stored article is its page's current one. */
+export const ARTICLES_BY_MODEL_SQL = 'SELECT model, CAST(count(*) AS INTEGER) AS articles FROM articles GROUP BY model ORDER BY model';
+
+export interface ReviewStatsRow {
+  corrections: number;
+  reviewed_blocks: number;
+  reviewed_pages: number;
+  changed_blocks: number;
+}
+
+export function toReviewStats(row: ReviewStatsRow, byReviewer: readonly { reviewer: string; corrections: number }[]): ReviewStats {
+  return {
+    corrections: row.corrections,
+    reviewedBlocks: row.reviewed_blocks,
+    changedBlocks: row.changed_blocks,
+    reviewedPages: row.reviewed_pages,
+    byReviewer: byReviewer.map(({ reviewer, corrections }) => ({ reviewer, corrections })),
+  };
+}
+
+export function toModelCounts(rows: readonly { model: string; articles: number }[]): Record<string, number> {
+  return Object.fromEntries(rows.map((row) => [row.model, row.articles]));
 }

@@ -2,31 +2,57 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import type { BlockReview, Correction, CorrectionInput, ReviewCandidate, ReviewCandidateFilter, ReviewStats } from '../review/types.js';
 import type { Article, Label } from '../types.js';
 import { MIGRATIONS_TABLE, pendingMigrations } from './migrations.js';
 import {
+  ARTICLES_BY_MODEL_SQL,
   BLOCK_COLUMNS,
+  CANDIDATE_COLUMNS,
+  CORRECTION_COLUMNS,
+  REVIEWER_COUNTS_SQL,
+  REVIEW_STATS_SQL,
   articleParams,
   assertKnownSchema,
   blockParams,
+  candidateConditions,
+  candidateLimit,
+  checkCorrectionInputs,
   clampLimit,
   compress,
+  correctionPage,
   decompress,
+  donePageIdsPage,
   listConditions,
   listOffset,
   pageUrlKey,
+  planCorrections,
+  reviewerName,
   sha256Hex,
   timestamp,
   toBlock,
+  toBlockReviews,
+  toCandidate,
+  toCorrection,
+  toModelCounts,
   toPageRecord,
+  toReviewStats,
   toStoredArticle,
   toSummary,
+  undoneIds,
+  unknownArticle,
   unknownPage,
   type ArticleRow,
   type BlockRow,
+  type CandidateRow,
+  type CorrectionRow,
+  type CorrectionTarget,
+  type DecisionRow,
   type JsonAsText,
   type PageRow,
+  type ReviewStatsRow,
   type SummaryRow,
+  type UndoneRow,
 } from './rows.js';
 import type { ArticleFilter, ArticleSummary, NewPage, PageRecord, Store, StoredArticle } from './store.js';
 import { tryNormalizeUrl } from './url-key.js';
@@ -47,6 +73,7 @@ export interface SqliteSettings {
 type SqliteArticleRow = JsonAsText<ArticleRow, 'counts'>;
 type SqliteSummaryRow = JsonAsText<SummaryRow, 'counts'>;
 type SqliteBlockRow = JsonAsText<BlockRow, 'scores' | 'top_features'>;
+type SqliteCandidateRow = JsonAsText<CandidateRow, 'top_features'>;
 
 const PAGE_COLUMNS = `id, url, name, source, status, error_code, error_message, content_sha256, content_type,
   article_id, created_at, updated_at`;
@@ -54,6 +81,7 @@ const ARTICLE_COLUMNS = `id, page_id, url, title, byline, published_time, site_n
   markdown, model, engine, counts, created_at`;
 const SUMMARY_COLUMNS = `a.id, a.page_id, a.url, a.title, a.site_name, a.model, a.block_count, a.counts,
   a.min_confidence, a.created_at`;
+const CORRECTION_ROW_COLUMNS = `${CORRECTION_COLUMNS}, created_at`;
 
 type Statements = ReturnType<typeof prepareStatements>;
 
@@ -104,6 +132,43 @@ function prepareStatements(db: Database.Database) {
     failures: db.prepare<[number], PageRow>(
       `SELECT ${PAGE_COLUMNS} FROM pages WHERE status = 'failed' ORDER BY updated_at DESC, rowid DESC LIMIT ?`,
     ),
+    correctionTarget: db.prepare<[string], { id: string; page_id: string; model: string }>(
+      'SELECT id, page_id, model FROM articles WHERE id = ?',
+    ),
+    blockAt: db.prepare<[string, number], { path: string; text: string; label: Label }>(
+      'SELECT path, text, label FROM blocks WHERE article_id = ? AND idx = ?',
+    ),
+    // The latest decision per path of a page: the highest id, found through (page_id, path, id).
+    latestDecisions: db.prepare<[string], DecisionRow>(
+      `SELECT id, path, label, reviewer, created_at FROM corrections
+       WHERE id IN (SELECT max(id) FROM corrections WHERE page_id = ? GROUP BY path)`,
+    ),
+    undoneCorrection: db.prepare<[number], UndoneRow>('SELECT id, page_id, path, previous_label FROM corrections WHERE id = ?'),
+    insertCorrection: db.prepare<Record<string, unknown>, CorrectionRow>(
+      `INSERT INTO corrections (page_id, article_id, block_index, path, text_hash, previous_label, label, reviewer,
+         created_at, model, undoes)
+       VALUES (@pageId, @articleId, @blockIndex, @path, @textHash, @previousLabel, @label, @reviewer,
+         @createdAt, @model, @undoes)
+       RETURNING ${CORRECTION_ROW_COLUMNS}`,
+    ),
+    correctionsAfter: db.prepare<{ afterId: number; limit: number }, CorrectionRow>(
+      `SELECT ${CORRECTION_ROW_COLUMNS} FROM corrections WHERE id > @afterId ORDER BY id LIMIT @limit`,
+    ),
+    pageCorrectionsAfter: db.prepare<{ pageId: string; afterId: number; limit: number }, CorrectionRow>(
+      `SELECT ${CORRECTION_ROW_COLUMNS} FROM corrections WHERE page_id = @pageId AND id > @afterId ORDER BY id LIMIT @limit`,
+    ),
+    reviewedPages: db.prepare<[], { page_id: string; last_corrected_at: string; corrections: number }>(
+      `SELECT page_id, max(created_at) AS last_corrected_at, count(*) AS corrections FROM corrections
+       GROUP BY page_id ORDER BY max(created_at) DESC, max(id) DESC`,
+    ),
+    reviewStats: db.prepare<[], ReviewStatsRow>(REVIEW_STATS_SQL),
+    reviewerCounts: db.prepare<[], { reviewer: string; corrections: number }>(REVIEWER_COUNTS_SQL),
+    donePageIds: db
+      .prepare<{ afterId: string; limit: number }, string>(
+        "SELECT id FROM pages WHERE status = 'done' AND id > @afterId ORDER BY id LIMIT @limit",
+      )
+      .pluck(),
+    articlesByModel: db.prepare<[], { model: string; articles: number }>(ARTICLES_BY_MODEL_SQL),
   };
 }
 
@@ -118,14 +183,26 @@ export class SqliteStore implements Store {
   private readonly statements: Statements;
   /** One prepared statement per combination of list filters. */
   private readonly listStatements = new Map<string, Database.Statement<[Record<string, unknown>], SqliteSummaryRow>>();
+  /** One prepared statement per combination of review candidate filters. */
+  private readonly candidateStatements = new Map<string, Database.Statement<[Record<string, unknown>], SqliteCandidateRow>>();
   private readonly writeArticle: Database.Transaction<(pageId: string, article: Article) => StoredArticle>;
   private readonly readArticle: Database.Transaction<(idOrUrl: string) => StoredArticle | null>;
+  private readonly writeCorrections: Database.Transaction<
+    (articleId: string, inputs: CorrectionInput[], reviewer: string) => Correction[]
+  >;
+  private readonly readStats: Database.Transaction<() => ReviewStats>;
   private closed = false;
 
   private constructor(private readonly db: Database.Database) {
     this.statements = prepareStatements(db);
     this.writeArticle = db.transaction((pageId: string, article: Article) => this.replaceArticle(pageId, article));
     this.readArticle = db.transaction((idOrUrl: string) => this.findArticle(idOrUrl));
+    this.writeCorrections = db.transaction((articleId: string, inputs: CorrectionInput[], reviewer: string) =>
+      this.insertCorrections(articleId, inputs, reviewer),
+    );
+    this.readStats = db.transaction(() =>
+      toReviewStats(this.statements.reviewStats.get()!, this.statements.reviewerCounts.all()),
+    );
   }
 
   /**
@@ -247,6 +324,66 @@ export class SqliteStore implements Store {
     return this.statements.failures.all(clampLimit(limit)).map(toPageRecord);
   }
 
+  /**
+   * Record reviewer decisions on blocks of a stored article, in one write transaction: every
+   * `expected` is checked against the block's effective label, then all rows are inserted, or
+   * none. A block may appear only once per batch.
+   *
+   * @throws WinnowError `not_found` for an unknown (or replaced) article; `bad_input` for a bad
+   *   reviewer, an empty batch, a block index out of range, a repeated block or an undo that does
+   *   not fit; ConflictError when a block's label changed (nothing is written).
+   */
+  async addCorrections(articleId: string, inputs: CorrectionInput[], reviewer: string): Promise<Correction[]> {
+    const name = reviewerName(reviewer);
+    checkCorrectionInputs(inputs);
+    return this.writeCorrections.immediate(articleId, inputs, name);
+  }
+
+  /** Corrections oldest first. `limit` defaults to 1000 and is capped at 10000. */
+  async listCorrections(filter: { pageId?: string; afterId?: number; limit?: number } = {}): Promise<Correction[]> {
+    const page = correctionPage(filter);
+    const rows =
+      filter.pageId === undefined
+        ? this.statements.correctionsAfter.all(page)
+        : this.statements.pageCorrectionsAfter.all({ pageId: filter.pageId, ...page });
+    return rows.map(toCorrection);
+  }
+
+  async blockReviews(pageId: string): Promise<Map<string, BlockReview>> {
+    return toBlockReviews(this.statements.latestDecisions.all(pageId));
+  }
+
+  /** Least confident first. `limit` defaults to 2000 and is capped at 10000. */
+  async listReviewCandidates(filter: ReviewCandidateFilter = {}): Promise<ReviewCandidate[]> {
+    const params: Record<string, unknown> = { limit: candidateLimit(filter) };
+    const conditions = candidateConditions(filter, (name, value) => {
+      params[name] = value;
+      return `@${name}`;
+    });
+    return this.candidateStatement(conditions)
+      .all(params)
+      .map((row) => toCandidate({ ...row, top_features: JSON.parse(row.top_features) as string[] }));
+  }
+
+  async listReviewedPages(): Promise<{ pageId: string; lastCorrectedAt: string; corrections: number }[]> {
+    return this.statements.reviewedPages
+      .all()
+      .map((row) => ({ pageId: row.page_id, lastCorrectedAt: row.last_corrected_at, corrections: row.corrections }));
+  }
+
+  async reviewStats(): Promise<ReviewStats> {
+    return this.readStats.deferred();
+  }
+
+  /** Keyset pagination: pass the last id of a page as `afterId`. `limit` defaults to 500 and is capped at 5000. */
+  async listDonePageIds(options: { afterId?: string; limit?: number } = {}): Promise<string[]> {
+    return this.statements.donePageIds.all(donePageIdsPage(options));
+  }
+
+  async countArticlesByModel(): Promise<Record<string, number>> {
+    return toModelCounts(this.statements.articlesByModel.all());
+  }
+
   /** Close the connection. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) {
@@ -270,6 +407,25 @@ export class SqliteStore implements Store {
     }
     this.statements.markDone.run({ pageId, articleId, now });
     return this.loadArticle(this.statements.articleById.get(articleId)!);
+  }
+
+  private insertCorrections(articleId: string, inputs: CorrectionInput[], reviewer: string): Correction[] {
+    const article = this.statements.correctionTarget.get(articleId);
+    if (!article) {
+      throw unknownArticle(articleId);
+    }
+    const blocks: CorrectionTarget['blocks'] = new Map(
+      inputs.flatMap((input) => {
+        const block = this.statements.blockAt.get(articleId, input.blockIndex);
+        return block ? [[input.blockIndex, block] as const] : [];
+      }),
+    );
+    const latest = new Map(this.statements.latestDecisions.all(article.page_id).map((row) => [row.path, row]));
+    const undone = undoneIds(inputs).flatMap((id) => this.statements.undoneCorrection.all(id));
+    const target = { articleId, pageId: article.page_id, model: article.model, blocks };
+    return planCorrections(target, inputs, reviewer, latest, undone, timestamp()).map((row) =>
+      toCorrection(this.statements.insertCorrection.get(row)!),
+    );
   }
 
   private findArticle(idOrUrl: string): StoredArticle | null {
@@ -301,6 +457,22 @@ export class SqliteStore implements Store {
          ORDER BY a.created_at DESC, a.rowid DESC LIMIT @limit OFFSET @offset`,
       );
       this.listStatements.set(cacheKey, statement);
+    }
+    return statement;
+  }
+
+  /** The candidate statement for these conditions (see {@link candidateConditions}). */
+  private candidateStatement(conditions: string[]): Database.Statement<[Record<string, unknown>], SqliteCandidateRow> {
+    const cacheKey = conditions.join(' AND ');
+    let statement = this.candidateStatements.get(cacheKey);
+    if (!statement) {
+      statement = this.db.prepare<Record<string, unknown>, SqliteCandidateRow>(
+        `SELECT ${CANDIDATE_COLUMNS}
+         FROM pages p JOIN articles a ON a.id = p.article_id JOIN blocks b ON b.article_id = a.id
+         WHERE ${cacheKey}
+         ORDER BY b.confidence, a.id, b.idx LIMIT @limit`,
+      );
+      this.candidateStatements.set(cacheKey, statement);
     }
     return statement;
   }

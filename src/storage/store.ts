@@ -1,3 +1,4 @@
+import type { BlockReview, Correction, CorrectionInput, ReviewCandidate, ReviewCandidateFilter, ReviewStats } from '../review/types.js';
 import type { Article, Label } from '../types.js';
 
 /** Where a page came from. */
@@ -88,5 +89,31 @@ export interface Store {
   getArticle(idOrUrl: string): Promise<StoredArticle | null>;
   listArticles(filter?: ArticleFilter): Promise<ArticleSummary[]>;
   listFailures(limit?: number): Promise<PageRecord[]>;
+
+  // --- Review (corrections are append-only; see review/types.ts) ---
+
+  /**
+   * Record reviewer decisions on blocks of a stored article, in one transaction. Each input's
+   * `expected` must equal the block's current effective label (latest correction, else the
+   * model's label): otherwise ConflictError (code `conflict`) and nothing is written.
+   *
+   * @throws WinnowError `not_found` when the article is unknown (or was replaced by reprocessing),
+   *   `bad_input` when a block index is out of range.
+   */
+  addCorrections(articleId: string, inputs: CorrectionInput[], reviewer: string): Promise<Correction[]>;
+  /** Corrections oldest first: all, those of one page, or those after an id (for incremental export). */
+  listCorrections(filter?: { pageId?: string; afterId?: number; limit?: number }): Promise<Correction[]>;
+  /** Latest decision per block path of a page (blocks without a decision are absent). */
+  blockReviews(pageId: string): Promise<Map<string, BlockReview>>;
+  /** Blocks of current articles without any decision yet that look doubtful (see ReviewCandidateFilter). */
+  listReviewCandidates(filter?: ReviewCandidateFilter): Promise<ReviewCandidate[]>;
+  /** Ids of pages with at least one correction, with their latest correction time, newest first. */
+  listReviewedPages(): Promise<{ pageId: string; lastCorrectedAt: string; corrections: number }[]>;
+  reviewStats(): Promise<ReviewStats>;
+  /** Ids of pages with a stored article (status done), in id order, paginated: for reprocessing. */
+  listDonePageIds(options?: { afterId?: string; limit?: number }): Promise<string[]>;
+  /** Number of stored articles per model version. */
+  countArticlesByModel(): Promise<Record<string, number>>;
+
   close(): Promise<void>;
 }

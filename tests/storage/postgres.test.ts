@@ -3,13 +3,15 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MIGRATIONS } from '../../src/storage/migrations.js';
+import { MIGRATIONS, MIGRATIONS_TABLE } from '../../src/storage/migrations.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { PostgresStore, type PostgresOptions } from '../../src/storage/postgres.js';
+import { ARTICLE_PARAM_ORDER, BLOCK_PARAM_ORDER, articleParams, blockParams } from '../../src/storage/rows.js';
 import { SqliteStore } from '../../src/storage/sqlite.js';
-import type { Article, Label } from '../../src/types.js';
+import { LABELS, type Article, type Label } from '../../src/types.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { makeArticle } from './make-article.js';
 import { bigHtml, describeStoreContract, pageFor } from './store-contract.js';
@@ -30,7 +32,7 @@ let contractUrl: string | undefined;
 describeStoreContract('PostgresStore', async () => {
   contractUrl ??= await server.createDatabase();
   const store = await PostgresStore.open(contractUrl);
-  await sql(contractUrl, 'TRUNCATE pages, articles, blocks');
+  await sql(contractUrl, 'TRUNCATE pages, articles, blocks, corrections');
   return store;
 });
 
@@ -50,6 +52,16 @@ function articleWithBlocks(count: number, variant = ''): Article {
   const base = makeArticle({ variant });
   const blocks = Array.from({ length: count }, (_, index) => ({ ...base.blocks[index % base.blocks.length], index }));
   return { ...base, blocks };
+}
+
+/** Resolves once some session waits for a lock (seen from `client`'s own connection). */
+async function waitForLockWaiter(client: pg.Client): Promise<void> {
+  for (let tries = 0; tries < 250; tries++) {
+    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted');
+    if (rows[0].n > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('no session started waiting for a lock within 5 s');
 }
 
 /** Milliseconds `promise` takes to settle, and its rejection (undefined when it resolved). */
@@ -288,6 +300,111 @@ describe('PostgresStore', () => {
     });
   });
 
+  it('lets exactly one of eight batches from two processes expecting the same label through, round after round', async () => {
+    const url = await server.createDatabase();
+    const [a, b] = await Promise.all([open(url), open(url)]);
+    const { page } = await a.putPage(pageFor('https://example.org/review', '<p>review</p>'));
+    const stored = await a.saveArticle(page.id, makeArticle());
+    let expected: Label = 'promo';
+    for (let round = 0; round < 5; round++) {
+      // Every contender changes the label (a confirmation would leave it as the others expect).
+      const others = LABELS.filter((label) => label !== expected);
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, n) =>
+          (n % 2 === 0 ? a : b).addCorrections(stored.id, [{ blockIndex: 6, expected, label: others[n % 2] }], `r${n}`),
+        ),
+      );
+      const won = results.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+      const lost = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+      expect(won, `round ${round}`).toHaveLength(1);
+      expect(lost.every((error) => error.code === 'conflict' && error.current[0].label === won[0].label)).toBe(true);
+      expected = won[0].label;
+    }
+    expect(await sql(url, 'SELECT count(*)::int AS n FROM corrections')).toEqual([{ n: 5 }]);
+    expect((await b.blockReviews(page.id)).get(stored.blocks[6].path)?.label).toBe(expected);
+  });
+
+  it('waits for a reprocessing of the page, then refuses corrections to the replaced article', async () => {
+    const url = await server.createDatabase();
+    const store = await open(url);
+    const { page } = await store.putPage(pageFor('https://example.org/reprocess', '<p>r</p>'));
+    const stored = await store.saveArticle(page.id, makeArticle());
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      // A reprocessing in flight holds the page row, as saveArticle does.
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM pages WHERE id = $1 FOR UPDATE', [page.id]);
+      const pending = store.addCorrections(stored.id, [{ blockIndex: 2, expected: 'editorial', label: 'promo' }], 'ada');
+      await waitForLockWaiter(holder);
+      await holder.query('DELETE FROM articles WHERE id = $1', [stored.id]);
+      await holder.query('COMMIT');
+      await expect(pending).rejects.toMatchObject({ code: 'not_found' });
+    } finally {
+      await holder.end();
+    }
+    expect(await sql(url, 'SELECT count(*)::int AS n FROM corrections')).toEqual([{ n: 0 }]);
+  });
+
+  it('refuses to update a correction (append-only)', async () => {
+    const url = await server.createDatabase();
+    const store = await open(url);
+    const { page } = await store.putPage(pageFor('https://example.org/audit', '<p>a</p>'));
+    const stored = await store.saveArticle(page.id, makeArticle());
+    const [correction] = await store.addCorrections(stored.id, [{ blockIndex: 2, expected: 'editorial', label: 'promo' }], 'ada');
+    await expect(sql(url, "UPDATE corrections SET label = 'editorial' WHERE id = $1", [correction.id])).rejects.toThrow(/append-only/);
+    expect(await store.listCorrections()).toEqual([correction]);
+  });
+
+  it('migrates a version-1 database, keeping its pages and articles', async () => {
+    const url = await server.createDatabase();
+    const article = makeArticle({ url: 'https://example.org/old' });
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(MIGRATIONS_TABLE.postgres);
+      await client.query(MIGRATIONS[0].postgres);
+      await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, 'initial_schema', now())");
+      const raw = gzipSync(Buffer.from('<p>old</p>'));
+      await client.query(
+        `INSERT INTO pages (id, url, url_key, source, status, content_sha256, raw, created_at, updated_at)
+         VALUES ('page-1', 'https://example.org/old', 'https://example.org/old', 'url', 'done', 'sha', $1, now(), now())`,
+        [raw],
+      );
+      const params = articleParams('article-1', { id: 'page-1', url: 'https://example.org/old' }, article, '2024-05-02T06:30:00.000000Z');
+      await client.query(
+        `INSERT INTO articles (id, page_id, url, url_key, site, title, byline, published_time, site_name, lang, excerpt, text, html,
+           markdown, model, engine, counts, block_count, min_confidence, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+        ARTICLE_PARAM_ORDER.map((key) => params[key]),
+      );
+      for (const block of article.blocks) {
+        const row = blockParams(block);
+        await client.query(
+          `INSERT INTO blocks (article_id, idx, path, tag, text, html, label, confidence, scores, raw_label, smoothed_by, readability,
+             listing_size, listing_key, top_features)
+           VALUES ('article-1', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+          BLOCK_PARAM_ORDER.map((key) => row[key]),
+        );
+      }
+      await client.query("UPDATE pages SET article_id = 'article-1' WHERE id = 'page-1'");
+    } finally {
+      await client.end();
+    }
+
+    const store = await open(url);
+    expect((await sql(url, 'SELECT version FROM schema_migrations ORDER BY version')).map((row) => row.version)).toEqual(
+      MIGRATIONS.map((migration) => migration.version),
+    );
+    expect((await store.getArticle('https://example.org/old'))?.blocks).toStrictEqual(article.blocks);
+    expect(await store.listDonePageIds()).toEqual(['page-1']);
+    expect(await store.countArticlesByModel()).toEqual({ [article.model]: 1 });
+    expect((await store.listReviewCandidates()).map((candidate) => candidate.articleId)).toHaveLength(8);
+    const [correction] = await store.addCorrections('article-1', [{ blockIndex: 5, expected: 'promo', label: 'boilerplate' }], 'ada');
+    expect(correction).toMatchObject({ pageId: 'page-1', articleId: 'article-1', previousLabel: 'promo', label: 'boilerplate' });
+    expect(await store.reviewStats()).toMatchObject({ corrections: 1, changedBlocks: 1 });
+  });
+
   // Stops the shared server: keep last in the file.
   describe('when the server goes down', () => {
     it('rejects with a retryable network error within seconds, then works again after a restart', async () => {
@@ -306,6 +423,14 @@ describe('PostgresStore', () => {
         ['getArticle', () => store.getArticle(page.id)],
         ['listArticles', () => store.listArticles()],
         ['listFailures', () => store.listFailures()],
+        ['addCorrections', () => store.addCorrections('some-article', [{ blockIndex: 0, expected: 'promo', label: 'editorial' }], 'ada')],
+        ['listCorrections', () => store.listCorrections()],
+        ['blockReviews', () => store.blockReviews(page.id)],
+        ['listReviewCandidates', () => store.listReviewCandidates()],
+        ['listReviewedPages', () => store.listReviewedPages()],
+        ['reviewStats', () => store.reviewStats()],
+        ['listDonePageIds', () => store.listDonePageIds()],
+        ['countArticlesByModel', () => store.countArticlesByModel()],
         ['open', () => PostgresStore.open(server.url, { connectionTimeoutMs: 2000 })],
       ];
       for (const [name, call] of calls) {

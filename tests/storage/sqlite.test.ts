@@ -3,10 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../src/storage/migrations.js';
+import { MIGRATIONS, MIGRATIONS_TABLE } from '../../src/storage/migrations.js';
+import { articleParams, blockParams } from '../../src/storage/rows.js';
 import { SqliteStore } from '../../src/storage/sqlite.js';
 import { makeArticle } from './make-article.js';
 import { bigHtml, describeStoreContract, pageFor } from './store-contract.js';
@@ -162,6 +164,76 @@ describe('SqliteStore', () => {
     expect(created).toBe(true);
     expect(exitCode).toBe(0);
     expect(waited).toBeGreaterThan(holdMs / 2);
+  });
+
+  it('migrates a version-1 file, keeping its pages and articles', async () => {
+    const article = makeArticle({ url: 'https://example.org/old' });
+    const v1 = new Database(file);
+    v1.exec(MIGRATIONS_TABLE.sqlite);
+    v1.exec(MIGRATIONS[0].sqlite);
+    v1.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, 'initial_schema', '2024-05-01T00:00:00.000000Z')").run();
+    v1.prepare(
+      `INSERT INTO pages (id, url, url_key, source, status, content_sha256, raw, created_at, updated_at)
+       VALUES ('page-1', 'https://example.org/old', 'https://example.org/old', 'url', 'done', 'sha', ?, 'x', 'x')`,
+    ).run(gzipSync(Buffer.from('<p>old</p>')));
+    v1.prepare(
+      `INSERT INTO articles (id, page_id, url, url_key, site, title, byline, published_time, site_name, lang, excerpt, text, html,
+         markdown, model, engine, counts, block_count, min_confidence, created_at)
+       VALUES (@id, @pageId, @url, @urlKey, @site, @title, @byline, @publishedTime, @siteName, @lang, @excerpt, @text, @html,
+         @markdown, @model, @engine, @counts, @blockCount, @minConfidence, @createdAt)`,
+    ).run(articleParams('article-1', { id: 'page-1', url: 'https://example.org/old' }, article, '2024-05-02T06:30:00.000000Z'));
+    const insertBlock = v1.prepare(
+      `INSERT INTO blocks (article_id, idx, path, tag, text, html, label, confidence, scores, raw_label, smoothed_by, readability,
+         listing_size, listing_key, top_features)
+       VALUES ('article-1', @idx, @path, @tag, @text, @html, @label, @confidence, @scores, @rawLabel, @smoothedBy, @readability,
+         @listingSize, @listingKey, @topFeatures)`,
+    );
+    for (const block of article.blocks) {
+      insertBlock.run(blockParams(block));
+    }
+    v1.prepare("UPDATE pages SET article_id = 'article-1' WHERE id = 'page-1'").run();
+    v1.close();
+
+    const store = open();
+    const db = new Database(file, { readonly: true });
+    const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+    db.close();
+    expect(versions).toEqual(MIGRATIONS.map((migration) => migration.version));
+    expect((await store.getArticle('https://example.org/old'))?.blocks).toStrictEqual(article.blocks);
+    expect(new TextDecoder().decode((await store.getRawPage('page-1'))!)).toBe('<p>old</p>');
+    expect(await store.listDonePageIds()).toEqual(['page-1']);
+    expect(await store.countArticlesByModel()).toEqual({ [article.model]: 1 });
+    expect(await store.listReviewCandidates()).toHaveLength(8);
+    const [correction] = await store.addCorrections('article-1', [{ blockIndex: 5, expected: 'promo', label: 'boilerplate' }], 'ada');
+    expect(correction).toMatchObject({ pageId: 'page-1', articleId: 'article-1', previousLabel: 'promo', label: 'boilerplate' });
+    expect(await store.reviewStats()).toMatchObject({ corrections: 1, changedBlocks: 1 });
+  });
+
+  it('refuses to update a correction (append-only)', async () => {
+    const store = open();
+    const { page } = await store.putPage(pageFor('https://example.org/audit', '<p>a</p>'));
+    const stored = await store.saveArticle(page.id, makeArticle());
+    const [correction] = await store.addCorrections(stored.id, [{ blockIndex: 2, expected: 'editorial', label: 'promo' }], 'ada');
+    const db = new Database(file);
+    try {
+      expect(() => db.prepare("UPDATE corrections SET label = 'editorial' WHERE id = ?").run(correction.id)).toThrow(/append-only/);
+    } finally {
+      db.close();
+    }
+    expect(await store.listCorrections()).toEqual([correction]);
+  });
+
+  it('serialises corrections from two connections on one file: the second sees the first', async () => {
+    const a = open();
+    const b = open();
+    const { page } = await a.putPage(pageFor('https://example.org/two', '<p>two</p>'));
+    const stored = await a.saveArticle(page.id, makeArticle());
+    const [first] = await a.addCorrections(stored.id, [{ blockIndex: 7, expected: 'promo', label: 'editorial' }], 'ada');
+    await expect(b.addCorrections(stored.id, [{ blockIndex: 7, expected: 'promo', label: 'boilerplate' }], 'bob')).rejects.toMatchObject({
+      code: 'conflict',
+      current: [{ blockIndex: 7, label: 'editorial', correctionId: first.id }],
+    });
+    expect(await b.listCorrections()).toEqual([first]);
   });
 
   it('closes idempotently', async () => {

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError } from '../../src/errors.js';
+import type { CorrectionInput, ReviewCandidateFilter } from '../../src/review/types.js';
 import type { NewPage, Store, StoredArticle } from '../../src/storage/store.js';
-import type { Article } from '../../src/types.js';
+import type { Article, Label } from '../../src/types.js';
 import { makeArticle } from './make-article.js';
 
 const URL_A = 'https://news.example.com/zurich/rents?id=42';
@@ -16,6 +18,24 @@ export function pageFor(url: string | null, html: string, extra: Partial<NewPage
 export function bigHtml(bytes: number): string {
   const row = '<tr><td class="c">Zürich</td><td>1 061 CHF</td><td><a href="/x?a=1&b=2">details</a></td></tr>\n';
   return `<html><body><table>${row.repeat(Math.ceil(bytes / row.length))}</table></body></html>`;
+}
+
+/** A relabel of block `blockIndex` from `expected` to `label`. */
+function relabel(blockIndex: number, expected: Label, label: Label, undoes?: number): CorrectionInput {
+  return undoes === undefined ? { blockIndex, expected, label } : { blockIndex, expected, label, undoes };
+}
+
+/** First 16 hex digits of the sha256 of `text`. */
+function hash16(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** The rejection of `promise` (fails the test when it resolves). */
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => expect.fail('expected a rejection'),
+    (error: unknown) => error,
+  );
 }
 
 function withoutStoreFields(stored: StoredArticle): Article {
@@ -303,6 +323,345 @@ export function describeStoreContract(
         expect((await store.listArticles({ limit: 20, offset: 40 })).map((s) => s.id)).toEqual(ids.slice(40));
         expect(await store.listArticles({ offset: 55 })).toEqual([]);
         expect(await store.listArticles({ limit: 5000 })).toHaveLength(55);
+      });
+    });
+
+    describe('review corrections', () => {
+      // makeArticle's blocks: 0 nav, 1 cookie notice (boilerplate); 2 h1, 3 and 4 p (editorial);
+      // 5–8 a four-card promo listing (8 smoothed); 9 table, 10 list (editorial, 10 smoothed); 11 footer.
+      it('records a relabel with the block path, text hash, model and label the reviewer saw', async () => {
+        const stored = await storeArticle(URL_A);
+        const [correction, ...rest] = await store.addCorrections(stored.id, [relabel(8, 'promo', 'boilerplate')], '  Ada Lovelace ');
+        expect(rest).toEqual([]);
+        expect(correction).toEqual({
+          id: expect.any(Number),
+          pageId: stored.pageId,
+          articleId: stored.id,
+          blockIndex: 8,
+          path: stored.blocks[8].path,
+          textHash: hash16(stored.blocks[8].text),
+          previousLabel: 'promo',
+          label: 'boilerplate',
+          reviewer: 'Ada Lovelace',
+          createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
+          model: stored.model,
+          undoes: null,
+        });
+        expect(await store.listCorrections()).toEqual([correction]);
+        expect(await store.listCorrections({ pageId: stored.pageId })).toEqual([correction]);
+        expect(await store.blockReviews(stored.pageId)).toEqual(
+          new Map([[stored.blocks[8].path, { label: 'boilerplate', correctionId: correction.id, reviewer: 'Ada Lovelace', createdAt: correction.createdAt }]]),
+        );
+        expect((await store.getArticle(stored.id))?.blocks[8].label).toBe('promo');
+      });
+
+      it('records a batch in input order with increasing ids', async () => {
+        const stored = await storeArticle(URL_A);
+        const written = await store.addCorrections(
+          stored.id,
+          [relabel(7, 'promo', 'editorial'), relabel(2, 'editorial', 'editorial'), relabel(11, 'boilerplate', 'promo')],
+          'ada',
+        );
+        expect(written.map((correction) => [correction.blockIndex, correction.previousLabel, correction.label])).toEqual([
+          [7, 'promo', 'editorial'],
+          [2, 'editorial', 'editorial'],
+          [11, 'boilerplate', 'promo'],
+        ]);
+        expect(written[0].id).toBeLessThan(written[1].id);
+        expect(written[1].id).toBeLessThan(written[2].id);
+        expect(new Set(written.map((correction) => correction.createdAt)).size).toBe(1);
+        expect(await store.listCorrections()).toEqual(written);
+      });
+
+      it('refuses a batch holding a stale expected label, names every changed block and writes nothing', async () => {
+        const stored = await storeArticle(URL_A);
+        const [first] = await store.addCorrections(stored.id, [relabel(5, 'promo', 'boilerplate')], 'ada');
+        const error = await rejectionOf(
+          store.addCorrections(
+            stored.id,
+            [relabel(2, 'editorial', 'boilerplate'), relabel(5, 'promo', 'editorial'), relabel(6, 'editorial', 'promo')],
+            'bob',
+          ),
+        );
+        expect(error).toBeInstanceOf(ConflictError);
+        expect(error).toMatchObject({
+          code: 'conflict',
+          message: expect.stringMatching(/5 \(now boilerplate\), 6 \(now promo\)/),
+          current: [
+            { blockIndex: 5, path: stored.blocks[5].path, expected: 'promo', label: 'boilerplate', correctionId: first.id, reviewer: 'ada' },
+            { blockIndex: 6, path: stored.blocks[6].path, expected: 'editorial', label: 'promo', correctionId: null, reviewer: null },
+          ],
+        });
+        expect(await store.listCorrections()).toEqual([first]);
+      });
+
+      it('lets exactly one of two concurrent batches expecting the same label through', async () => {
+        const stored = await storeArticle(URL_A);
+        const results = await Promise.allSettled([
+          store.addCorrections(stored.id, [relabel(7, 'promo', 'editorial')], 'ada'),
+          store.addCorrections(stored.id, [relabel(7, 'promo', 'boilerplate')], 'bob'),
+        ]);
+        const won = results.filter((result) => result.status === 'fulfilled');
+        const lost = results.filter((result) => result.status === 'rejected');
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(1);
+        const [winner] = won[0].value;
+        expect(lost[0].reason).toMatchObject({ code: 'conflict', current: [{ blockIndex: 7, label: winner.label, correctionId: winner.id }] });
+        expect(await store.listCorrections()).toEqual([winner]);
+      });
+
+      it('takes the latest of several decisions as the block label', async () => {
+        const stored = await storeArticle(URL_A);
+        const path = stored.blocks[0].path;
+        await store.addCorrections(stored.id, [relabel(0, 'boilerplate', 'promo')], 'ada');
+        await store.addCorrections(stored.id, [relabel(0, 'promo', 'editorial')], 'bob');
+        const [confirmed] = await store.addCorrections(stored.id, [relabel(0, 'editorial', 'editorial')], 'cy');
+        expect(confirmed.previousLabel).toBe('editorial');
+        const reviews = await store.blockReviews(stored.pageId);
+        expect([...reviews.keys()]).toEqual([path]);
+        expect(reviews.get(path)).toEqual({ label: 'editorial', correctionId: confirmed.id, reviewer: 'cy', createdAt: confirmed.createdAt });
+        await expect(store.addCorrections(stored.id, [relabel(0, 'boilerplate', 'promo')], 'dee')).rejects.toMatchObject({
+          code: 'conflict',
+          current: [{ blockIndex: 0, label: 'editorial', correctionId: confirmed.id }],
+        });
+        expect(await store.blockReviews('no-such-page')).toEqual(new Map());
+      });
+
+      it('is append-only: an undo is a new row that restores the label it replaced', async () => {
+        const stored = await storeArticle(URL_A);
+        const [relabelled] = await store.addCorrections(stored.id, [relabel(3, 'editorial', 'promo')], 'ada');
+        const [undo] = await store.addCorrections(stored.id, [relabel(3, 'promo', 'editorial', relabelled.id)], 'bob');
+        expect(undo).toMatchObject({ blockIndex: 3, previousLabel: 'promo', label: 'editorial', undoes: relabelled.id, reviewer: 'bob' });
+        expect(undo.id).toBeGreaterThan(relabelled.id);
+        expect(await store.listCorrections()).toEqual([relabelled, undo]);
+        expect((await store.blockReviews(stored.pageId)).get(stored.blocks[3].path)).toMatchObject({ label: 'editorial', correctionId: undo.id });
+      });
+
+      it('refuses an undo of another block, of an unknown correction, or to another label', async () => {
+        const stored = await storeArticle(URL_A);
+        const [relabelled] = await store.addCorrections(stored.id, [relabel(3, 'editorial', 'promo')], 'ada');
+        const other = await storeArticle('https://news.example.com/other');
+        for (const [articleId, input] of [
+          [stored.id, relabel(4, 'editorial', 'editorial', relabelled.id)],
+          [stored.id, relabel(3, 'promo', 'editorial', relabelled.id + 1000)],
+          [stored.id, relabel(3, 'promo', 'boilerplate', relabelled.id)],
+          [other.id, relabel(3, 'editorial', 'editorial', relabelled.id)],
+        ] as const) {
+          await expect(store.addCorrections(articleId, [input], 'bob'), JSON.stringify(input)).rejects.toMatchObject({ code: 'bad_input' });
+        }
+        expect(await store.listCorrections()).toEqual([relabelled]);
+      });
+
+      it('rejects bad input with a typed error and writes nothing', async () => {
+        const stored = await storeArticle(URL_A);
+        const ok = relabel(2, 'editorial', 'promo');
+        await expect(store.addCorrections('no-such-article', [ok], 'ada')).rejects.toMatchObject({ name: 'WinnowError', code: 'not_found' });
+        const bad: Array<[string, unknown, unknown]> = [
+          ['empty reviewer', [ok], ''],
+          ['blank reviewer', [ok], ' \t '],
+          ['reviewer over 64 characters', [ok], 'x'.repeat(65)],
+          ['reviewer not a string', [ok], 42],
+          ['no corrections', [], 'ada'],
+          ['not an array', ok, 'ada'],
+          ['index out of range', [relabel(12, 'boilerplate', 'promo')], 'ada'],
+          ['negative index', [relabel(-1, 'boilerplate', 'promo')], 'ada'],
+          ['fractional index', [relabel(1.5, 'boilerplate', 'promo')], 'ada'],
+          ['unknown label', [{ blockIndex: 2, expected: 'editorial', label: 'spam' }], 'ada'],
+          ['unknown expected label', [{ blockIndex: 2, expected: 'news', label: 'promo' }], 'ada'],
+          ['bad undo id', [{ ...ok, undoes: 'x' }], 'ada'],
+          ['a block twice', [ok, relabel(2, 'promo', 'boilerplate')], 'ada'],
+          ['a good item then an out-of-range one', [ok, relabel(99, 'promo', 'boilerplate')], 'ada'],
+        ];
+        for (const [what, inputs, reviewer] of bad) {
+          const call = store.addCorrections(stored.id, inputs as CorrectionInput[], reviewer as string);
+          await expect(call, what).rejects.toMatchObject({ name: 'WinnowError', code: 'bad_input' });
+        }
+        expect(await store.listCorrections()).toEqual([]);
+        const longest = 'é'.repeat(64);
+        expect((await store.addCorrections(stored.id, [ok], longest))[0].reviewer).toBe(longest);
+      });
+
+      it('keeps corrections when the page is reprocessed into a new article', async () => {
+        const stored = await storeArticle(URL_A);
+        const path = stored.blocks[8].path;
+        const [correction] = await store.addCorrections(stored.id, [relabel(8, 'promo', 'boilerplate')], 'ada');
+        const reprocessed = await store.saveArticle(stored.pageId, makeArticle({ model: 'nb-2' }));
+        expect(reprocessed.id).not.toBe(stored.id);
+
+        await expect(store.addCorrections(stored.id, [relabel(2, 'editorial', 'promo')], 'ada')).rejects.toMatchObject({ code: 'not_found' });
+        expect((await store.blockReviews(stored.pageId)).get(path)).toMatchObject({ label: 'boilerplate', correctionId: correction.id });
+        expect(await store.listCorrections({ pageId: stored.pageId })).toEqual([correction]);
+
+        const candidates = await store.listReviewCandidates();
+        expect(candidates.map((candidate) => candidate.path)).not.toContain(path);
+        expect(candidates.map((candidate) => candidate.blockIndex)).toEqual([11, 1, 0, 7, 6, 5, 10]);
+        expect(new Set(candidates.map((candidate) => candidate.articleId))).toEqual(new Set([reprocessed.id]));
+
+        // The decision still rules the block: the model's label is no longer what a client may expect.
+        await expect(store.addCorrections(reprocessed.id, [relabel(8, 'promo', 'editorial')], 'bob')).rejects.toMatchObject({
+          code: 'conflict',
+          current: [{ blockIndex: 8, label: 'boilerplate', correctionId: correction.id }],
+        });
+        const [next] = await store.addCorrections(reprocessed.id, [relabel(8, 'boilerplate', 'promo')], 'bob');
+        expect(next).toMatchObject({ articleId: reprocessed.id, previousLabel: 'boilerplate', label: 'promo', model: 'nb-2' });
+      });
+
+      it('lists corrections oldest first, by page, after an id and up to a limit', async () => {
+        const a = await storeArticle('https://news.example.com/a');
+        const b = await storeArticle('https://news.example.com/b');
+        const written = [];
+        for (const [article, index] of [[a, 2], [b, 2], [a, 3], [b, 3], [a, 4]] as const) {
+          written.push(...(await store.addCorrections(article.id, [relabel(index, 'editorial', 'promo')], 'ada')));
+        }
+        expect(await store.listCorrections()).toEqual(written);
+        expect(await store.listCorrections({ pageId: a.pageId })).toEqual([written[0], written[2], written[4]]);
+        expect(await store.listCorrections({ afterId: written[1].id })).toEqual(written.slice(2));
+        expect(await store.listCorrections({ afterId: written[1].id, limit: 2 })).toEqual(written.slice(2, 4));
+        expect(await store.listCorrections({ pageId: b.pageId, afterId: written[1].id })).toEqual([written[3]]);
+        expect(await store.listCorrections({ afterId: written[4].id })).toEqual([]);
+        expect(await store.listCorrections({ pageId: 'no-such-page' })).toEqual([]);
+        await expect(store.listCorrections({ afterId: -1 })).rejects.toMatchObject({ code: 'bad_input' });
+        await expect(store.listCorrections({ afterId: 1.5 })).rejects.toMatchObject({ code: 'bad_input' });
+      });
+
+      it('lists doubtful blocks of current articles, least confident first', async () => {
+        const stored = await storeArticle(URL_A);
+        const candidates = await store.listReviewCandidates();
+        expect(candidates.map((candidate) => candidate.blockIndex)).toEqual([11, 1, 0, 8, 7, 6, 5, 10]);
+        const footer = stored.blocks[11];
+        expect(candidates[0]).toEqual({
+          articleId: stored.id,
+          pageId: stored.pageId,
+          url: URL_A,
+          site: 'news.example.com',
+          title: stored.title,
+          model: stored.model,
+          blockIndex: 11,
+          path: footer.path,
+          tag: footer.tag,
+          text: footer.text,
+          label: 'boilerplate',
+          confidence: footer.confidence,
+          rawLabel: null,
+          smoothedBy: null,
+          readability: footer.readability,
+          listingSize: 1,
+          listingKey: null,
+          topFeatures: footer.topFeatures,
+        });
+        expect(candidates[3]).toMatchObject({ blockIndex: 8, rawLabel: 'boilerplate', smoothedBy: 'listing', listingSize: 4, listingKey: 'aside>div.cards>div' });
+        // Confident blocks come back only when smoothed.
+        expect((await store.listReviewCandidates({ maxConfidence: 0.5 })).map((candidate) => candidate.blockIndex)).toEqual([8, 10]);
+        expect((await store.listReviewCandidates({ maxConfidence: 1 })).map((candidate) => candidate.blockIndex)).toHaveLength(12);
+      });
+
+      it('offers blocks where Readability and the label disagree', async () => {
+        const article = makeArticle();
+        article.blocks[0] = { ...article.blocks[0], readability: 0.5 };
+        article.blocks[1] = { ...article.blocks[1], readability: 0.49 };
+        article.blocks[3] = { ...article.blocks[3], readability: 0.49 };
+        article.blocks[4] = { ...article.blocks[4], readability: 0.5 };
+        await storeArticle(URL_A, article);
+        const indices = (await store.listReviewCandidates({ maxConfidence: 0.5 })).map((candidate) => candidate.blockIndex);
+        expect(indices.sort((x, y) => x - y)).toEqual([0, 3, 8, 10]);
+      });
+
+      it('filters review candidates by site and label, and leaves out decided blocks', async () => {
+        const a = await storeArticle('https://news.example.com/a');
+        const b = await storeArticle('https://blog.example.org/b', makeArticle({ url: 'https://blog.example.org/b' }));
+        const { page: pending } = await store.putPage(pageFor('https://news.example.com/pending', HTML_A));
+        await store.saveFailure(pending.id, { code: 'empty', message: 'x' });
+        const list = async (filter: ReviewCandidateFilter) =>
+          (await store.listReviewCandidates(filter)).map((candidate) => `${candidate.articleId === a.id ? 'a' : 'b'}${candidate.blockIndex}`);
+        expect(await list({})).toHaveLength(16);
+        expect(await list({ site: 'NEWS.example.com' })).toEqual(['a11', 'a1', 'a0', 'a8', 'a7', 'a6', 'a5', 'a10']);
+        expect(await list({ site: 'example.org', label: 'promo' })).toEqual([]);
+        expect(await list({ site: 'blog.example.org', label: 'promo' })).toEqual(['b8', 'b7', 'b6', 'b5']);
+        expect((await list({ label: 'editorial' })).sort()).toEqual(['a10', 'b10']);
+        expect(await list({ limit: 3 })).toHaveLength(3);
+
+        await store.addCorrections(b.id, [relabel(5, 'promo', 'promo'), relabel(10, 'editorial', 'editorial')], 'ada');
+        expect(await list({ site: 'blog.example.org' })).toEqual(['b11', 'b1', 'b0', 'b8', 'b7', 'b6']);
+        expect((await list({ site: 'news.example.com' })).length).toBe(8);
+
+        await expect(store.listReviewCandidates({ label: 'spam' as Label })).rejects.toMatchObject({ code: 'bad_input' });
+        await expect(store.listReviewCandidates({ maxConfidence: 2 })).rejects.toMatchObject({ code: 'bad_input' });
+        await expect(store.listReviewCandidates({ maxConfidence: Number.NaN })).rejects.toMatchObject({ code: 'bad_input' });
+      });
+
+      it('counts corrections, reviewed and changed blocks, pages and reviewers', async () => {
+        expect(await store.reviewStats()).toEqual({ corrections: 0, reviewedBlocks: 0, changedBlocks: 0, reviewedPages: 0, byReviewer: [] });
+        expect(await store.listReviewedPages()).toEqual([]);
+        const a = await storeArticle('https://news.example.com/a');
+        const b = await storeArticle('https://news.example.com/b');
+        await store.addCorrections(a.id, [relabel(5, 'promo', 'boilerplate'), relabel(2, 'editorial', 'editorial')], 'bob');
+        const [relabelled] = await store.addCorrections(a.id, [relabel(3, 'editorial', 'promo')], 'ada');
+        const [undo] = await store.addCorrections(a.id, [relabel(3, 'promo', 'editorial', relabelled.id)], 'ada');
+        await store.addCorrections(b.id, [relabel(0, 'boilerplate', 'promo'), relabel(1, 'boilerplate', 'promo')], 'cy');
+        const [backOnB] = await store.addCorrections(b.id, [relabel(1, 'promo', 'boilerplate')], 'cy');
+        const stats = await store.reviewStats();
+        expect(stats).toEqual({
+          corrections: 7,
+          reviewedBlocks: 5,
+          changedBlocks: 2,
+          reviewedPages: 2,
+          byReviewer: [
+            { reviewer: 'cy', corrections: 3 },
+            { reviewer: 'ada', corrections: 2 },
+            { reviewer: 'bob', corrections: 2 },
+          ],
+        });
+        expect(await store.listReviewedPages()).toEqual([
+          { pageId: b.pageId, lastCorrectedAt: backOnB.createdAt, corrections: 3 },
+          { pageId: a.pageId, lastCorrectedAt: undo.createdAt, corrections: 4 },
+        ]);
+
+        // Reprocessed without blocks 0 and 1: each is compared with the label it had when first reviewed.
+        await store.saveArticle(b.pageId, makeArticle({ without: ['boilerplate'] }));
+        expect((await store.reviewStats()).changedBlocks).toBe(2);
+        // Reprocessed by a model that now agrees with the reviewer.
+        const agreeing = makeArticle();
+        agreeing.blocks[0] = { ...agreeing.blocks[0], label: 'promo' };
+        await store.saveArticle(b.pageId, agreeing);
+        expect(await store.reviewStats()).toMatchObject({ corrections: 7, reviewedBlocks: 5, changedBlocks: 1, reviewedPages: 2 });
+      });
+
+      it('pages through done pages in id order', async () => {
+        const done: string[] = [];
+        for (let n = 0; n < 7; n++) {
+          const url = `https://news.example.com/story/${n}`;
+          done.push((await storeArticle(url, makeArticle({ url }))).pageId);
+        }
+        const { page: fetched } = await store.putPage(pageFor('https://news.example.com/fetched', HTML_A));
+        const { page: failed } = await store.putPage(pageFor('https://news.example.com/failed', HTML_A));
+        await store.saveFailure(failed.id, { code: 'empty', message: 'x' });
+        await store.saveFailure(done.pop()!, { code: 'parse_failed', message: 'reprocessing failed' });
+        done.sort();
+        expect(await store.listDonePageIds()).toEqual(done);
+        expect(done).not.toContain(fetched.id);
+
+        const pages: string[][] = [];
+        let afterId: string | undefined;
+        for (;;) {
+          const ids = await store.listDonePageIds({ afterId, limit: 4 });
+          if (ids.length === 0) break;
+          pages.push(ids);
+          afterId = ids[ids.length - 1];
+        }
+        expect(pages.map((ids) => ids.length)).toEqual([4, 2]);
+        expect(pages.flat()).toEqual(done);
+        expect(await store.listDonePageIds({ limit: 0 })).toEqual(done.slice(0, 1));
+        await expect(store.listDonePageIds({ afterId: 7 as unknown as string })).rejects.toMatchObject({ code: 'bad_input' });
+      });
+
+      it('counts stored articles per model', async () => {
+        expect(await store.countArticlesByModel()).toEqual({});
+        const a = await storeArticle('https://news.example.com/a');
+        await storeArticle('https://news.example.com/b');
+        await storeArticle('https://news.example.com/c', makeArticle({ url: 'https://news.example.com/c', model: 'nb-2' }));
+        expect(await store.countArticlesByModel()).toEqual({ 'nb-2024-05-01': 2, 'nb-2': 1 });
+        await store.saveArticle(a.pageId, makeArticle({ model: 'nb-2' }));
+        expect(await store.countArticlesByModel()).toEqual({ 'nb-2024-05-01': 1, 'nb-2': 2 });
       });
     });
   });

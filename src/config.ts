@@ -26,6 +26,13 @@ import type { EngineName } from './types.js';
  * | respectRobots       | WINNOW_RESPECT_ROBOTS       | true                   |
  * | hostConcurrency     | WINNOW_HOST_CONCURRENCY     | 1                      |
  * | hostDelayMs         | WINNOW_HOST_DELAY_MS        | 1000                   |
+ * | lockDurationMs      | WINNOW_LOCK_MS              | 30000                  |
+ * | stalledIntervalMs   | WINNOW_STALLED_INTERVAL_MS  | 30000                  |
+ * | maxStalledCount     | WINNOW_MAX_STALLED_COUNT    | 1                      |
+ * | fetchConnectTimeoutMs | WINNOW_FETCH_CONNECT_TIMEOUT_MS | 10000            |
+ * | fetchTimeoutMs      | WINNOW_FETCH_TIMEOUT_MS     | 30000                  |
+ * | fetchMaxBytes       | WINNOW_FETCH_MAX_BYTES      | 10485760               |
+ * | maxRetryAfterMs     | WINNOW_MAX_RETRY_AFTER_MS   | 3600000                |
  */
 export interface WinnowConfig {
   /** DOM engine for parsing pages. */
@@ -67,6 +74,27 @@ export interface WinnowConfig {
    * robots.txt Crawl-delay (capped at 30 s) wins. 0 turns the delay off. @defaultValue 1000
    */
   hostDelayMs: number;
+  /**
+   * How long a worker's lock on an active job lasts; it is renewed every half of it. A worker
+   * that stops renewing (crashed, frozen) loses its jobs to the stall check after this.
+   * @defaultValue 30000 (bullmq's)
+   */
+  lockDurationMs: number;
+  /** How often each worker looks for jobs whose lock expired (stalled jobs). @defaultValue 30000 (bullmq's) */
+  stalledIntervalMs: number;
+  /** Times a job may stall and be restarted before it fails as stalled; 0 fails it on the first stall. @defaultValue 1 (bullmq's) */
+  maxStalledCount: number;
+  /** Time to resolve a host and open the connection (TLS included), per fetch hop. @defaultValue 10000 */
+  fetchConnectTimeoutMs: number;
+  /** Time for a whole fetch: every redirect hop, the headers and the full body. @defaultValue 30000 */
+  fetchTimeoutMs: number;
+  /** Most body bytes a fetch accepts, counted after decompression; over it the fetch fails with `too_large`. @defaultValue 10485760 (10 MiB) */
+  fetchMaxBytes: number;
+  /**
+   * Longest Retry-After (on a 429 or 503) a fetch job waits for before its next attempt; a longer
+   * one fails the job at once with `http_error`. @defaultValue 3600000 (1 h)
+   */
+  maxRetryAfterMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WinnowConfig {
@@ -88,6 +116,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WinnowConfig {
     respectRobots: flag('WINNOW_RESPECT_ROBOTS', env.WINNOW_RESPECT_ROBOTS, true),
     hostConcurrency: positiveInteger('WINNOW_HOST_CONCURRENCY', env.WINNOW_HOST_CONCURRENCY, 1),
     hostDelayMs: wholeNumber('WINNOW_HOST_DELAY_MS', env.WINNOW_HOST_DELAY_MS, 1000),
+    lockDurationMs: positiveInteger('WINNOW_LOCK_MS', env.WINNOW_LOCK_MS, 30_000),
+    stalledIntervalMs: positiveInteger('WINNOW_STALLED_INTERVAL_MS', env.WINNOW_STALLED_INTERVAL_MS, 30_000),
+    maxStalledCount: wholeNumber('WINNOW_MAX_STALLED_COUNT', env.WINNOW_MAX_STALLED_COUNT, 1),
+    fetchConnectTimeoutMs: positiveInteger('WINNOW_FETCH_CONNECT_TIMEOUT_MS', env.WINNOW_FETCH_CONNECT_TIMEOUT_MS, 10_000),
+    fetchTimeoutMs: positiveInteger('WINNOW_FETCH_TIMEOUT_MS', env.WINNOW_FETCH_TIMEOUT_MS, 30_000),
+    fetchMaxBytes: positiveInteger('WINNOW_FETCH_MAX_BYTES', env.WINNOW_FETCH_MAX_BYTES, 10 * 1024 * 1024),
+    maxRetryAfterMs: wholeNumber('WINNOW_MAX_RETRY_AFTER_MS', env.WINNOW_MAX_RETRY_AFTER_MS, 3_600_000),
   };
 }
 

@@ -5,7 +5,8 @@ import type { WinnowConfig } from '../src/config.js';
 import type { PageRecord, Store } from '../src/storage/store.js';
 import { tryNormalizeUrl } from '../src/storage/url-key.js';
 import { runWorkersUntilSignal } from './main.js';
-import { createProducerConnection, createQueues, enqueueFetch, enqueueModerate, waitForReady, type Enqueued, type Stage } from './queues.js';
+import { createProducerConnection, createQueues, enqueueModerate, waitForReady, type Enqueued, type Stage } from './queues.js';
+import { requeuePending, submissionLedgerOf, submitFetch, type RequeueSummary } from './submissions.js';
 import { importWarc, type WarcImportSummary } from './warc-import.js';
 
 /** How many recent failures `get <url>` searches for the URL when it has no article. */
@@ -19,7 +20,7 @@ export interface EnqueueOptions {
   /** WARC files (`.warc` or `.warc.gz`): every 2xx HTML response is stored and queued for moderation. */
   warc?: string[];
   config: Pick<WinnowConfig, 'redisUrl' | 'queuePrefix'>;
-  /** Store for `dir` pages (opened only when `dir` is given). */
+  /** Store for `dir` and `warc` pages and the URL submission ledger (opened only when there is input). */
   openStore: () => Promise<Store>;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
@@ -36,7 +37,8 @@ export interface EnqueueSummary {
 /**
  * `winnow enqueue`: a fetch job per URL and a moderate job per saved page of `dir`. Prints one
  * line per job (`<job id> new|duplicate (<state>) <input>`), then the counts. Fails fast when
- * Redis is down; URLs that are not http(s) are refused and never queued.
+ * Redis is down; URLs that are not http(s) are refused and never queued. When the store keeps a
+ * submission ledger, each URL is recorded there before its job is added (workers/submissions.ts).
  */
 export async function enqueueCommand(urls: string[], options: EnqueueOptions): Promise<EnqueueSummary> {
   const stdout = options.stdout ?? process.stdout;
@@ -54,7 +56,8 @@ export async function enqueueCommand(urls: string[], options: EnqueueOptions): P
 
   const connection = createProducerConnection(options.config.redisUrl);
   connection.on('error', () => undefined);
-  const store = files.length > 0 || warcFiles.length > 0 ? await options.openStore() : null;
+  const store = all.length > 0 || files.length > 0 || warcFiles.length > 0 ? await options.openStore() : null;
+  const ledger = store ? submissionLedgerOf(store) : undefined;
   try {
     await waitForReady(connection);
     const queues = createQueues(connection, { prefix: options.config.queuePrefix });
@@ -65,7 +68,7 @@ export async function enqueueCommand(urls: string[], options: EnqueueOptions): P
           stderr.write(`winnow: not an http(s) URL, not queued: ${url}\n`);
           continue;
         }
-        report(await enqueueFetch(queues.fetch, url), url);
+        report(await submitFetch(queues.fetch, ledger, { url, source: 'url' }), url);
       }
       for (const file of files) {
         const { page } = await store!.putPage({ url: null, name: file, source: 'file', raw: readFileSync(file) });
@@ -95,6 +98,54 @@ export async function enqueueCommand(urls: string[], options: EnqueueOptions): P
   const rejected = summary.rejected > 0 ? `, ${summary.rejected} refused` : '';
   stderr.write(`${summary.created} new, ${summary.duplicates} duplicate${summary.duplicates === 1 ? '' : 's'}${rejected}\n`);
   return summary;
+}
+
+export interface RequeuePendingOptions {
+  /** Only submissions pending for longer than this, e.g. `10m` (see {@link parseDuration}). */
+  olderThan: string;
+  config: Pick<WinnowConfig, 'redisUrl' | 'queuePrefix'>;
+  store: Store;
+  stdout?: NodeJS.WritableStream;
+}
+
+/**
+ * `winnow requeue-pending [--older-than 10m]`: add the fetch job again for every submission the
+ * database holds as pending (for longer than `olderThan`) whose job Redis no longer has, e.g.
+ * after Redis restarted without persistence. Prints one line per URL queued again, then the counts.
+ *
+ * @throws Error when the store keeps no submission ledger, or `olderThan` is not a duration.
+ */
+export async function requeuePendingCommand(options: RequeuePendingOptions): Promise<RequeueSummary> {
+  const stdout = options.stdout ?? process.stdout;
+  const olderThanMs = parseDuration(options.olderThan);
+  const ledger = submissionLedgerOf(options.store);
+  if (!ledger) throw new Error('this database keeps no submission ledger (its store lacks recordSubmission/listPendingSubmissions/settleSubmission)');
+  const connection = createProducerConnection(options.config.redisUrl);
+  connection.on('error', () => undefined);
+  try {
+    await waitForReady(connection);
+    const queues = createQueues(connection, { prefix: options.config.queuePrefix });
+    try {
+      const summary = await requeuePending({ ledger, queue: queues.fetch, olderThanMs });
+      for (const url of summary.requeued) stdout.write(`requeued\t${url}\n`);
+      const queued = Object.entries(summary.queued).map(([state, count]) => `${count} ${state}`);
+      stdout.write(`${summary.pending} pending, ${summary.requeued.length} requeued${queued.length > 0 ? `, still queued: ${queued.join(', ')}` : ''}\n`);
+      return summary;
+    } finally {
+      await queues.fetch.close();
+      await queues.moderate.close();
+    }
+  } finally {
+    await connection.quit().catch(() => connection.disconnect());
+  }
+}
+
+/** Milliseconds of a duration such as `90s`, `10m`, `2h`, `1d` (a bare number is seconds). */
+export function parseDuration(value: string): number {
+  const match = /^\s*(\d+)\s*(ms|s|m|h|d)?\s*$/.exec(value);
+  if (!match) throw new Error(`not a duration: "${value}" (use e.g. 90s, 10m, 2h, 1d)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
 }
 
 /** `winnow worker`: run the given stages until SIGTERM/SIGINT. */

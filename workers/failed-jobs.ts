@@ -1,6 +1,6 @@
 import type { WinnowConfig } from '../src/config.js';
 import type { Store } from '../src/storage/store.js';
-import { createProducerConnection, createQueues, STAGES, waitForReady } from './queues.js';
+import { createProducerConnection, createQueues, createReprocessQueue, REPROCESS_QUEUE, STAGES, waitForReady } from './queues.js';
 
 /** A failed job as listed: where it failed, why, and after how many attempts. */
 export interface FailedJob {
@@ -21,25 +21,27 @@ export interface FailedJobsOptions {
 }
 
 /**
- * Failed jobs still kept in Redis (BullMQ keeps the newest 5,000 per queue), newest first, and
- * optionally retried. The database keeps every failure for good; Redis only the recent ones.
+ * Failed jobs still kept in Redis (BullMQ keeps the newest 5,000 per queue) of every queue,
+ * reprocess runs included, newest first, and optionally retried. The database keeps every
+ * failure for good; Redis only the recent ones.
  */
 export async function failedJobs(options: FailedJobsOptions): Promise<{ jobs: FailedJob[]; retried: number }> {
   const connection = createProducerConnection(options.config.redisUrl);
   connection.on('error', () => undefined);
-  const queues = createQueues(connection, { prefix: options.config.queuePrefix });
+  const prefix = options.config.queuePrefix;
+  const queues = { ...createQueues(connection, { prefix }), [REPROCESS_QUEUE]: createReprocessQueue(connection, { prefix }) };
   try {
     await waitForReady(connection);
     const jobs: FailedJob[] = [];
     let retried = 0;
-    for (const stage of STAGES) {
+    for (const stage of [...STAGES, REPROCESS_QUEUE] as const) {
       for (const job of await queues[stage].getFailed(0, (options.limit ?? 100) - 1)) {
         if (!job?.id) continue;
-        const data = job.data as { url?: string; pageId?: string };
+        const data = job.data as { url?: string; pageId?: string; model?: string };
         jobs.push({
           stage,
           id: job.id,
-          input: data.url ?? data.pageId ?? '',
+          input: data.url ?? data.pageId ?? data.model ?? '',
           reason: job.failedReason ?? '',
           attempts: job.attemptsMade,
           failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
@@ -52,7 +54,7 @@ export async function failedJobs(options: FailedJobsOptions): Promise<{ jobs: Fa
     }
     return { jobs, retried };
   } finally {
-    await Promise.all([queues.fetch.close(), queues.moderate.close()]);
+    await Promise.all([queues.fetch.close(), queues.moderate.close(), queues[REPROCESS_QUEUE].close()]);
     connection.disconnect();
   }
 }

@@ -1,20 +1,26 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker, type DefaultJobOptions, type Job, type WorkerOptions } from 'bullmq';
+import { Worker, type DefaultJobOptions, type Job, type Queue, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadConfig, type WinnowConfig } from '../src/config.js';
 import type { FetchOptions } from '../src/fetch/options.js';
 import type { Store } from '../src/storage/store.js';
 import { RobotsCache } from '../src/fetch/robots.js';
+import { retryAfterBackoff } from './backoff.js';
 import { HostPoliteness } from './politeness.js';
 import { createFetchProcessor } from './processors/fetch.js';
+import { createReprocessProcessor } from './processors/reprocess.js';
 import {
   createQueues,
+  createReprocessQueue,
   createWorkerConnection,
   FETCH_QUEUE,
   MODERATE_QUEUE,
+  REPROCESS_QUEUE,
   STAGES,
+  type ReprocessJobData,
+  type ReprocessJobResult,
   type FetchJobData,
   type FetchJobResult,
   type ModerateJobData,
@@ -22,6 +28,7 @@ import {
   type Stage,
 } from './queues.js';
 import { openStageStore } from './store.js';
+import { submissionLedgerOf } from './submissions.js';
 import { TIMEOUT_SIGNAL } from './watchdog.js';
 
 /** Settings of the worker process; each defaults to the config (see src/config.ts). */
@@ -39,6 +46,13 @@ export type WorkerSettings = Pick<
   | 'respectRobots'
   | 'hostConcurrency'
   | 'hostDelayMs'
+  | 'lockDurationMs'
+  | 'stalledIntervalMs'
+  | 'maxStalledCount'
+  | 'fetchConnectTimeoutMs'
+  | 'fetchTimeoutMs'
+  | 'fetchMaxBytes'
+  | 'maxRetryAfterMs'
 >;
 
 export interface StartWorkersOptions extends Partial<WorkerSettings> {
@@ -58,10 +72,21 @@ export interface StartWorkersOptions extends Partial<WorkerSettings> {
   store?: Store;
   /** Options of the moderate jobs the fetch stage adds. @defaultValue DEFAULT_JOB_OPTIONS */
   jobOptions?: DefaultJobOptions;
-  /** Passed to fetchPage (allow-list, limits). */
+  /**
+   * Passed to fetchPage (allow-list, limits); set fields win over the fetch settings
+   * (`fetchConnectTimeoutMs`, `fetchTimeoutMs`, `fetchMaxBytes`).
+   */
   fetchOptions?: FetchOptions;
-  /** Lock and stall tuning for both workers (tests shorten them). @defaultValue bullmq's */
+  /**
+   * Lock and stall tuning for every worker; set fields win over the settings `lockDurationMs`,
+   * `stalledIntervalMs` and `maxStalledCount`.
+   */
   workerOptions?: Pick<WorkerOptions, 'lockDuration' | 'lockRenewTime' | 'stalledInterval' | 'maxStalledCount'>;
+  /**
+   * Models folder of the moderate stage (passed to sandboxed children as WINNOW_MODEL_DIR).
+   * @defaultValue env WINNOW_MODEL_DIR, else `<package>/models`
+   */
+  modelDir?: string;
   /** Compiled sandboxed processor. @defaultValue `<package>/dist/workers/moderate.sandbox.js` */
   moderateProcessorFile?: string;
   /** Where progress and failures are logged. @defaultValue stderr */
@@ -69,7 +94,7 @@ export interface StartWorkersOptions extends Partial<WorkerSettings> {
 }
 
 export interface WorkersHandle {
-  /** The running bullmq workers, one per stage. */
+  /** The running bullmq workers: one per stage, and the reprocess worker with the moderate stage. */
   workers: Worker[];
   /**
    * Stop taking jobs, let active ones finish (at most `shutdownTimeoutMs`, then abort them and
@@ -77,6 +102,9 @@ export interface WorkersHandle {
    */
   close(): Promise<void>;
 }
+
+/** How much longer a host lease lasts than the fetch time limit. */
+const LEASE_MARGIN_MS = 5000;
 
 /** The compiled sandboxed processor of this package (BullMQ forks plain JS, not TypeScript). */
 export function defaultModerateProcessorFile(): string {
@@ -91,10 +119,11 @@ export function defaultModerateProcessorFile(): string {
 /**
  * Start a worker for each stage. Fetch jobs run in-process (I/O); moderate jobs run sandboxed in
  * child processes (or worker threads) from the compiled processor, so CPU work never starves
- * lock renewal.
+ * lock renewal. The moderate stage also runs the reprocess queue in-process (one run at a time:
+ * it only pages through ids and adds moderate jobs).
  */
 export async function startWorkers(options: StartWorkersOptions = {}): Promise<WorkersHandle> {
-  const settings: WorkerSettings = { ...pickSettings(loadConfig()), ...definedOnly(options) };
+  const settings: WorkerSettings = { ...pickSettings(loadConfig()), ...definedOnly(pickSettings(options as WinnowConfig)) };
   const stages = options.stages ?? STAGES;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const ownStore = options.store === undefined;
@@ -112,12 +141,29 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
   // Redis outages surface as reconnects on the connection; the queues' own error events add nothing.
   queues.fetch.on('error', () => undefined);
   queues.moderate.on('error', () => undefined);
-  const common = { prefix: settings.queuePrefix, ...options.workerOptions };
+  const common: Omit<WorkerOptions, 'connection'> = {
+    prefix: settings.queuePrefix,
+    lockDuration: settings.lockDurationMs,
+    stalledInterval: settings.stalledIntervalMs,
+    maxStalledCount: settings.maxStalledCount,
+    ...definedOnly(options.workerOptions ?? {}),
+    // Jobs name the 'retry-after' backoff (DEFAULT_JOB_OPTIONS); BullMQ asks the worker for it.
+    settings: { backoffStrategy: retryAfterBackoff },
+  };
+  const fetchOptions: FetchOptions = {
+    connectTimeoutMs: settings.fetchConnectTimeoutMs,
+    totalTimeoutMs: settings.fetchTimeoutMs,
+    maxBytes: settings.fetchMaxBytes,
+    ...definedOnly(options.fetchOptions ?? {}),
+  };
   const workers: Worker[] = [];
   const timers = new Map<string, NodeJS.Timeout>();
+  let reprocessQueue: Queue<ReprocessJobData, ReprocessJobResult> | undefined;
 
   /** Record in the database what no processor saw: a stall over the limit, a killed or timed-out child. */
-  const recordUnseenFailure = async (stage: Stage, job: Job, error: Error): Promise<void> => {
+  const recordUnseenFailure = async (stage: Stage | typeof REPROCESS_QUEUE, job: Job, error: Error): Promise<void> => {
+    // A reprocess run has no page of its own; its moderate jobs record theirs.
+    if (stage === REPROCESS_QUEUE) return;
     const unseen = /stalled more than allowable limit|Unexpected exit code/.test(error.message);
     if (!unseen || job.attemptsMade < (job.opts.attempts ?? 1)) return;
     const code = error.message.includes(TIMEOUT_SIGNAL) ? 'timeout' : error.message.includes('stalled') ? 'stalled' : 'crashed';
@@ -130,7 +176,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
     }
   };
 
-  const watch = (stage: Stage, worker: Worker): Worker => {
+  const watch = (stage: Stage | typeof REPROCESS_QUEUE, worker: Worker): Worker => {
     worker.on('error', (error) => log(`${stage} worker: ${error.message}`));
     worker.on('failed', (job, error) => {
       if (!job) return;
@@ -145,14 +191,24 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
 
   if (stages.includes(FETCH_QUEUE)) {
     // One robots.txt cache per process, fetched through the same SSRF-safe client as the pages.
-    const robots = settings.respectRobots ? new RobotsCache({ fetch: { ...options.fetchOptions, signal: undefined } }) : undefined;
+    const robots = settings.respectRobots ? new RobotsCache({ fetch: { ...fetchOptions, signal: undefined } }) : undefined;
     const politeness = new HostPoliteness({
       connection: queueConnection,
       prefix: settings.queuePrefix,
       concurrency: settings.hostConcurrency,
       delayMs: settings.hostDelayMs,
+      // A lease outlives the longest fetch; then it expires even if its worker died.
+      leaseMs: (fetchOptions.totalTimeoutMs ?? settings.fetchTimeoutMs) + LEASE_MARGIN_MS,
     });
-    const processor = createFetchProcessor({ store, moderateQueue: queues.moderate, fetchOptions: options.fetchOptions, robots, politeness });
+    const processor = createFetchProcessor({
+      store,
+      moderateQueue: queues.moderate,
+      fetchOptions,
+      robots,
+      politeness,
+      maxRetryAfterMs: settings.maxRetryAfterMs,
+      ledger: submissionLedgerOf(store),
+    });
     watch(
       FETCH_QUEUE,
       new Worker<FetchJobData, FetchJobResult>(FETCH_QUEUE, processor, {
@@ -170,6 +226,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
       WINNOW_ENGINE: settings.engine,
       WINNOW_JOB_TIMEOUT_MS: String(settings.jobTimeoutMs),
       ...(options.databaseUrl === undefined ? {} : { DATABASE_URL: options.databaseUrl }),
+      ...(options.modelDir === undefined ? {} : { WINNOW_MODEL_DIR: options.modelDir }),
     };
     const worker = watch(
       MODERATE_QUEUE,
@@ -201,6 +258,14 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
     };
     worker.on('completed', clear);
     worker.on('failed', clear);
+
+    reprocessQueue = createReprocessQueue(queueConnection, { prefix: settings.queuePrefix, jobOptions: options.jobOptions });
+    reprocessQueue.on('error', () => undefined);
+    const reprocess = createReprocessProcessor({ store, moderateQueue: queues.moderate, modelDir: options.modelDir });
+    watch(
+      REPROCESS_QUEUE,
+      new Worker<ReprocessJobData, ReprocessJobResult>(REPROCESS_QUEUE, reprocess, { ...common, connection: connect(), concurrency: 1 }),
+    );
   }
 
   let closing: Promise<void> | undefined;
@@ -220,6 +285,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
       timers.clear();
       await queues.fetch.close();
       await queues.moderate.close();
+      await reprocessQueue?.close();
       await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
       if (ownStore) await store.close();
     })());
@@ -270,15 +336,16 @@ async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boole
 function pickSettings(config: WinnowConfig): WorkerSettings {
   const { redisUrl, queuePrefix, fetchConcurrency, moderateConcurrency, jobTimeoutMs, shutdownTimeoutMs, useWorkerThreads, databasePath, engine } =
     config;
-  const { respectRobots, hostConcurrency, hostDelayMs } = config;
+  const { respectRobots, hostConcurrency, hostDelayMs, lockDurationMs, stalledIntervalMs, maxStalledCount } = config;
+  const { fetchConnectTimeoutMs, fetchTimeoutMs, fetchMaxBytes, maxRetryAfterMs } = config;
   return {
     redisUrl, queuePrefix, fetchConcurrency, moderateConcurrency, jobTimeoutMs, shutdownTimeoutMs, useWorkerThreads, databasePath, engine,
-    respectRobots, hostConcurrency, hostDelayMs,
+    respectRobots, hostConcurrency, hostDelayMs, lockDurationMs, stalledIntervalMs, maxStalledCount,
+    fetchConnectTimeoutMs, fetchTimeoutMs, fetchMaxBytes, maxRetryAfterMs,
   };
 }
 
-/** The settings among `options` that are set (an explicit undefined does not override the config). */
-function definedOnly(options: StartWorkersOptions): Partial<WorkerSettings> {
-  const settings = pickSettings(options as WinnowConfig);
-  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as Partial<WorkerSettings>;
+/** The fields of `object` that are set (an explicit undefined does not override a default). */
+function definedOnly<T extends object>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -2,15 +2,15 @@
  * Sandboxed moderate processor: BullMQ forks a child (or starts a worker thread) that imports
  * the compiled `dist/workers/moderate.sandbox.js` and calls its default export per job, so
  * parsing and classifying never block the parent's lock renewals. Children are reused: the store
- * and the model are opened once per child.
+ * is opened once per child, and each model version is loaded once (the current version is looked
+ * up per job, so a promoted model is used without a restart).
  *
  * Environment (set by the parent): WINNOW_DB (SQLite file), WINNOW_ENGINE, WINNOW_MODEL_DIR,
  * WINNOW_JOB_TIMEOUT_MS.
  */
 import type { SandboxedJob } from 'bullmq';
-import { loadModel } from '../src/classify/model.js';
 import { loadConfig } from '../src/config.js';
-import { createModerateProcessor, type ModerateProcessor } from './processors/moderate.js';
+import { createModerateProcessor, modelsIn, type ModerateProcessor } from './processors/moderate.js';
 import type { ModerateJobData, ModerateJobResult } from './queues.js';
 import { openStageStore } from './store.js';
 import { Watchdog } from './watchdog.js';
@@ -25,10 +25,9 @@ const watchdog = new Watchdog();
 
 async function start(): Promise<Child> {
   const config = loadConfig();
-  const model = loadModel();
   const store = await openStageStore(config);
   process.once('exit', () => void store.close());
-  return { run: createModerateProcessor({ store, model, engine: config.engine }), timeoutMs: config.jobTimeoutMs };
+  return { run: createModerateProcessor({ store, models: modelsIn(), engine: config.engine }), timeoutMs: config.jobTimeoutMs };
 }
 
 export default async function moderateSandboxed(

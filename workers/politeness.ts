@@ -91,7 +91,14 @@ export interface HostPolitenessOptions {
 
 /** The outcome of asking for a host. */
 export type HostGrant =
-  | { acquired: true; /** Give the slot back (idempotent); starts the delay from now. */ release(): Promise<void> }
+  | {
+      acquired: true;
+      /**
+       * Give the slot back (idempotent); starts the delay from now. `holdMs`, when longer than the
+       * delay, keeps the host's next start that far off instead (a Retry-After the host sent).
+       */
+      release(holdMs?: number): Promise<void>;
+    }
   | { acquired: false; /** Milliseconds until asking again makes sense. */ waitMs: number };
 
 interface PolitenessCommands {
@@ -148,8 +155,8 @@ export class HostPoliteness {
     let released: Promise<void> | undefined;
     return {
       acquired: true,
-      release: () =>
-        (released ??= this.redis.winnowHostRelease(leases, next, leaseId, delay).then(() => undefined)),
+      release: (holdMs = 0) =>
+        (released ??= this.redis.winnowHostRelease(leases, next, leaseId, Math.max(delay, Math.round(holdMs))).then(() => undefined)),
     };
   }
 

@@ -1,12 +1,21 @@
 import { createHash } from 'node:crypto';
 import { Queue, type DefaultJobOptions, type JobState } from 'bullmq';
 import { Redis } from 'ioredis';
+import { WinnowError } from '../src/errors.js';
+import type { Store } from '../src/storage/store.js';
 import { normalizeUrl } from '../src/storage/url-key.js';
+import { RETRY_AFTER_BACKOFF } from './backoff.js';
 
 /** Queue of URLs to fetch and store; each fetched page adds a job to {@link MODERATE_QUEUE}. */
 export const FETCH_QUEUE = 'fetch';
 /** Queue of stored pages to moderate (CPU work, run in sandboxed children). */
 export const MODERATE_QUEUE = 'moderate';
+
+/**
+ * Queue of reprocess runs: one job per promoted model version, which adds a moderate job with
+ * that version for every stored page. Run by the moderate stage's worker processes.
+ */
+export const REPROCESS_QUEUE = 'reprocess';
 
 /** Stages a worker process can run; each has its own queue. */
 export const STAGES = [FETCH_QUEUE, MODERATE_QUEUE] as const;
@@ -20,8 +29,14 @@ export const DEFAULT_QUEUE_PREFIX = '{winnow}';
 
 /** Fetch job: the URL only, never a body (job data sits in Redis in clear text). */
 export interface FetchJobData {
-  /** Absolute http(s) URL as submitted. */
+  /** Absolute http(s) URL as submitted; the page is stored under it whatever the redirects. */
   url: string;
+  /**
+   * Set when an attempt was put off at a redirect because the target's host was busy: the next
+   * attempt starts at that hop instead of asking `url` again, with `redirects` (followed so far)
+   * counted against the redirect limit.
+   */
+  resume?: { url: string; redirects: number };
 }
 
 export interface FetchJobResult {
@@ -37,6 +52,11 @@ export interface FetchJobResult {
 /** Moderate job: the id of a stored page; the worker reads its bytes from the store. */
 export interface ModerateJobData {
   pageId: string;
+  /**
+   * Model version to moderate with (reprocessing names the promoted one).
+   * @defaultValue the current version, read from `models/current.json` when the job runs
+   */
+  model?: string;
 }
 
 export interface ModerateJobResult {
@@ -44,17 +64,47 @@ export interface ModerateJobResult {
   articleId: string;
   title: string | null;
   blocks: number;
+  /** Model version the article was labeled with. */
+  model: string;
+}
+
+/** Reprocess job: moderate every stored page again with `model`. */
+export interface ReprocessJobData {
+  /** Model version (a file `models/<model>.json` every moderate worker can read). */
+  model: string;
+  /** Who asked for it (a reviewer, `promote`, a CLI user), kept for the record. */
+  by: string;
+}
+
+/**
+ * What a reprocess job reports as its progress, and its checkpoint: a retried job resumes
+ * after `afterId` instead of paging through the store from the start.
+ */
+export interface ReprocessCheckpoint {
+  /** Moderate jobs added so far. */
+  enqueued: number;
+  /** Pages to reprocess: an estimate (stored articles) while paging, the exact count once done. */
+  total: number;
+  /** Last page id whose moderate job was added. */
+  afterId?: string;
+}
+
+export interface ReprocessJobResult {
+  model: string;
+  /** Moderate jobs added. */
+  enqueued: number;
 }
 
 /**
  * Options every job gets unless the producer overrides them. Exponential backoff waits
  * 2 s, 4 s, 8 s, 16 s between the 5 attempts (each ±half with jitter, so retries of a burst of
- * jobs that failed together spread out). Retention is bounded: BullMQ keeps finished jobs forever
- * by default, and failures that matter are recorded in the database anyway.
+ * jobs that failed together spread out), except after a 429 or 503 with Retry-After, which
+ * waits what the server asked (workers/backoff.ts). Retention is bounded: BullMQ keeps finished
+ * jobs forever by default, and failures that matter are recorded in the database anyway.
  */
 export const DEFAULT_JOB_OPTIONS: Readonly<DefaultJobOptions> = Object.freeze({
   attempts: 5,
-  backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
+  backoff: { type: RETRY_AFTER_BACKOFF, delay: 2000, jitter: 0.5 },
   removeOnComplete: { count: 1000 },
   removeOnFail: { count: 5000 },
 });
@@ -119,6 +169,21 @@ export async function waitForReady(client: Redis, timeoutMs = 5000): Promise<voi
   });
 }
 
+/**
+ * The reprocess queue on `connection`, with the winnow prefix. Kept apart from
+ * {@link createQueues}: only the moderate stage and whoever starts a run use it.
+ */
+export function createReprocessQueue(
+  connection: Redis,
+  settings: Pick<QueueSettings, 'prefix' | 'jobOptions'> = {},
+): Queue<ReprocessJobData, ReprocessJobResult> {
+  return new Queue<ReprocessJobData, ReprocessJobResult>(REPROCESS_QUEUE, {
+    connection,
+    prefix: settings.prefix ?? DEFAULT_QUEUE_PREFIX,
+    defaultJobOptions: settings.jobOptions ?? DEFAULT_JOB_OPTIONS,
+  });
+}
+
 /** Both queues on one connection, with the winnow prefix and default job options. */
 export function createQueues(
   connection: Redis,
@@ -150,6 +215,28 @@ export function moderateJobId(pageId: string): string {
   return `p-${pageId}`;
 }
 
+/**
+ * Moderate job id of a reprocessed page: `p-<pageId>-<model>`, so the page's own `p-<pageId>`
+ * job, still kept in Redis after it completed, does not swallow it.
+ */
+export function reprocessModerateJobId(pageId: string, model: string): string {
+  return `p-${pageId}-${model}`;
+}
+
+/** Reprocess job id: `r-<model>`, one reprocess run per model version. */
+export function reprocessJobId(model: string): string {
+  return `r-${model}`;
+}
+
+/** A model version as it appears in file names and job ids (which must not contain ':'). */
+const MODEL_VERSION = /^[A-Za-z0-9][\w.-]{0,127}$/;
+
+/**
+ * Priority of the moderate jobs a reprocess run adds. BullMQ takes jobs without a priority
+ * first, so pages submitted meanwhile are not stuck behind a whole reprocessed store.
+ */
+export const REPROCESS_PRIORITY = 10;
+
 /** What adding a job did. */
 export interface Enqueued {
   jobId: string;
@@ -162,6 +249,59 @@ export interface Enqueued {
 /** Add a fetch job for `url` (deduplicated on the normalised URL). */
 export function enqueueFetch(queue: Queue<FetchJobData, FetchJobResult>, url: string): Promise<Enqueued> {
   return addOnce(queue, FETCH_QUEUE, { url }, fetchJobId(url));
+}
+
+/**
+ * Add a reprocess run for a model version (deduplicated on the version: a second call while
+ * the run is kept in Redis reports the existing one).
+ *
+ * Rejects with WinnowError `bad_input` when `model` is not a model version name, or `by` is empty.
+ */
+export async function enqueueReprocess(queue: Queue<ReprocessJobData, ReprocessJobResult>, data: ReprocessJobData): Promise<Enqueued> {
+  if (typeof data.model !== 'string' || !MODEL_VERSION.test(data.model)) {
+    throw new WinnowError('bad_input', `not a model version: ${JSON.stringify(String(data.model).slice(0, 200))}`);
+  }
+  if (typeof data.by !== 'string' || data.by.trim() === '') throw new WinnowError('bad_input', 'a reprocess run needs `by` (who asked for it)');
+  return addOnce(queue, REPROCESS_QUEUE, { model: data.model, by: data.by }, reprocessJobId(data.model));
+}
+
+/** Where a reprocess run stands. */
+export interface ReprocessProgress {
+  id: string;
+  state: JobState | 'unknown';
+  progress: {
+    /** Stored articles labeled by `model` (capped at `total`: pages stored since count too). */
+    done: number;
+    /** Pages the run covers (see {@link ReprocessCheckpoint.total}). */
+    total: number;
+    model: string;
+  };
+}
+
+/**
+ * Progress of the reprocess run `jobId`, or null when Redis no longer has the job. `done`
+ * counts articles in the store, so it moves as moderate jobs complete, not as they are added.
+ */
+export async function reprocessProgress(
+  queue: Queue<ReprocessJobData, ReprocessJobResult>,
+  store: Pick<Store, 'countArticlesByModel'>,
+  jobId: string,
+): Promise<ReprocessProgress | null> {
+  const job = await queue.getJob(jobId);
+  if (!job) return null;
+  const [state, counts] = await Promise.all([job.getState(), store.countArticlesByModel()]);
+  const { model } = job.data;
+  const checkpoint = readCheckpoint(job.progress);
+  const total = checkpoint?.total ?? Object.values(counts).reduce((sum, n) => sum + n, 0);
+  return { id: jobId, state, progress: { done: Math.min(counts[model] ?? 0, total), total, model } };
+}
+
+/** A reprocess job's progress as written by the processor, or undefined before it first reported. */
+export function readCheckpoint(progress: unknown): ReprocessCheckpoint | undefined {
+  if (typeof progress !== 'object' || progress === null) return undefined;
+  const { enqueued, total, afterId } = progress as Partial<ReprocessCheckpoint>;
+  if (typeof enqueued !== 'number' || typeof total !== 'number') return undefined;
+  return { enqueued, total, ...(typeof afterId === 'string' ? { afterId } : {}) };
 }
 
 /** Add a moderate job for a stored page (deduplicated on the page id). */

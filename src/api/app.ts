@@ -2,13 +2,22 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { AllowList } from '../fetch/ssrf.js';
 import { ALLOW_PRIVATE_ENV } from '../fetch/options.js';
+import { defaultModelDir } from '../classify/model.js';
+import { ModelRegistry } from '../review/registry.js';
+import { TrainingRunner } from '../review/training.js';
 import type { Store } from '../storage/store.js';
+import { defaultFixtureDir } from '../train/fixtures.js';
 import { registerAuth } from './auth.js';
 import { ApiError, registerErrorHandlers } from './errors.js';
 import { DEFAULT_QUEUE_TIMEOUT_MS, QueueAccess, type ApiQueues } from './queue-access.js';
 import { articlesRoutes } from './routes/articles.js';
 import { healthRoutes } from './routes/health.js';
 import { MAX_JSON_BYTES, pagesRoutes } from './routes/pages.js';
+import { reviewRoutes } from './routes/review.js';
+import type { ReprocessQueue } from './routes/review-reprocess.js';
+import { reviewUiRoutes } from './review-ui.js';
+import { dashboardRoutes } from './dashboard.js';
+import { registerSecurity } from './security.js';
 
 export type { ApiQueues } from './queue-access.js';
 
@@ -31,12 +40,21 @@ export interface AppOptions {
   queueTimeoutMs?: number;
   /** Fastify logger settings. @defaultValue false (quiet, as tests want) */
   logger?: FastifyServerOptions['logger'];
+  /** Labeled fixture pages: review exports are written here and training reads them. @defaultValue defaultFixtureDir() */
+  fixturesDir?: string;
+  /** Model registry (trained models and current.json). @defaultValue defaultModelDir() */
+  modelDir?: string;
+  /** Runs training jobs in child processes. @defaultValue a runner on `fixturesDir` and `modelDir` */
+  training?: TrainingRunner;
+  /** Queue of reprocess jobs, on the same producer connection; the caller closes it. Without it reprocessing answers 503. */
+  reprocessQueue?: ReprocessQueue;
 }
 
 /**
  * The HTTP API as a fastify instance that is ready to `inject()` or `listen()`: it never listens
- * by itself (see server.ts). Routes, one plugin per concern: health, pages, articles; the OpenAPI
- * description is served at `GET /v1/openapi.json`.
+ * by itself (see server.ts). Routes, one plugin per concern: health, pages, articles, review
+ * (API under /v1/review, page under /review); security headers and the cross-origin guard cover
+ * them all (security.ts). The OpenAPI description is served at `GET /v1/openapi.json`.
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -47,6 +65,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const allowPrivate = AllowList.from(options.allowPrivate ?? allowListFromEnv());
 
   registerErrorHandlers(app);
+  await registerSecurity(app);
   registerAuth(app, options.token);
   registerJsonOnly(app);
 
@@ -61,6 +80,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { access });
   await app.register(pagesRoutes, { store: options.store, access, allowPrivate });
   await app.register(articlesRoutes, { store: options.store });
+  const fixturesDir = options.fixturesDir ?? defaultFixtureDir();
+  const modelDir = options.modelDir ?? defaultModelDir();
+  await app.register(reviewRoutes, {
+    store: options.store,
+    access,
+    fixturesDir,
+    registry: new ModelRegistry(modelDir),
+    training: options.training ?? new TrainingRunner({ fixturesDir, modelDir }),
+    reprocessQueue: options.reprocessQueue,
+  });
+  await app.register(reviewUiRoutes);
+  const dashboardQueues = [options.queues.fetch, options.queues.moderate, ...(options.reprocessQueue ? [options.reprocessQueue] : [])];
+  await app.register(dashboardRoutes, { token: options.token, queues: dashboardQueues });
 
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { ConflictError } from '../errors.js';
 
 /**
  * Every error the HTTP API answers with: code, HTTP status and default message, in one place
@@ -15,8 +16,12 @@ export const API_ERRORS = {
   WINNOW_ERR_BATCH_TOO_LARGE: { statusCode: 400, message: 'too many pages in one batch' },
   /** No token, a malformed Authorization header, or a wrong token. */
   WINNOW_ERR_UNAUTHORIZED: { statusCode: 401, message: 'missing or wrong bearer token' },
+  /** A state-changing request from another site (`Origin` or `Sec-Fetch-Site` says so): refused before anything runs. */
+  WINNOW_ERR_CROSS_ORIGIN: { statusCode: 403, message: 'cross-origin request refused' },
   /** No such route, job, page or article. */
   WINNOW_ERR_NOT_FOUND: { statusCode: 404, message: 'not found' },
+  /** Someone changed the record first (a review decision, a running training job); `current` says what it holds now. */
+  WINNOW_ERR_CONFLICT: { statusCode: 409, message: 'the record changed since it was read' },
   /** The body is over the limit: 1 MiB of JSON, more only for raw-HTML submissions. */
   WINNOW_ERR_BODY_TOO_LARGE: { statusCode: 413, message: 'request body is too large' },
   /** One submitted page's HTML is over 10 MiB. */
@@ -40,13 +45,16 @@ export class ApiError extends Error {
   readonly statusCode: number;
   /** Index of the offending page in the submission (0 for a single page), when one is to blame. */
   readonly item: number | undefined;
+  /** What a conflicting record holds now (409 only). */
+  readonly current: unknown;
 
-  constructor(code: ApiErrorCode, message: string = API_ERRORS[code].message, options?: { item?: number; cause?: unknown }) {
+  constructor(code: ApiErrorCode, message: string = API_ERRORS[code].message, options?: { item?: number; current?: unknown; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = this.constructor.name;
     this.code = code;
     this.statusCode = API_ERRORS[code].statusCode;
     this.item = options?.item;
+    this.current = options?.current;
   }
 }
 
@@ -58,6 +66,7 @@ export interface ErrorBody {
   error: string;
   message: string;
   item?: number;
+  current?: unknown;
 }
 
 /** JSON schema of {@link ErrorBody}, for route `response` sections. */
@@ -70,13 +79,16 @@ export const errorBodySchema = {
     error: { type: 'string' },
     message: { type: 'string' },
     item: { type: 'integer', description: 'index of the offending page in the submission' },
+    current: { description: 'what a conflicting record holds now (409)' },
   },
 } as const;
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
+  409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   500: 'Internal Server Error',
@@ -86,12 +98,14 @@ const REASONS: Record<number, string> = {
 export function errorBody(error: ApiError): ErrorBody {
   const body: ErrorBody = { statusCode: error.statusCode, code: error.code, error: REASONS[error.statusCode] ?? 'Error', message: error.message };
   if (error.item !== undefined) body.item = error.item;
+  if (error.current !== undefined) body.current = error.current;
   return body;
 }
 
 /** Fastify's own errors (body parsing, schema validation) in our codes. */
 export function toApiError(error: FastifyError | Error): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof ConflictError) return new ApiError('WINNOW_ERR_CONFLICT', error.message, { current: error.current, cause: error });
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     const first = fastifyError.validation[0];

@@ -36,7 +36,8 @@ export const articleWithTextSchema = {
   properties: { ...articleSummarySchema.properties, text: { type: 'string' } },
 } as const;
 
-const blockSchema = {
+/** One labeled block of a stored article (`LabeledBlock`). */
+export const blockSchema = {
   type: 'object',
   // Extra fields a later pipeline adds are passed through rather than silently dropped.
   additionalProperties: true,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { WinnowConfig } from '../config.js';
 import { openStore } from '../storage/open-store.js';
 import type { Store } from '../storage/store.js';
-import { createProducerConnection, createQueues, waitForReady } from '../../workers/queues.js';
+import { createProducerConnection, createQueues, createReprocessQueue, waitForReady } from '../../workers/queues.js';
 import { buildApp } from './app.js';
 import { checkToken } from './auth.js';
 
@@ -12,6 +12,10 @@ export interface ServeOptions {
   insecureNoToken?: boolean;
   /** PostgreSQL URL; otherwise the SQLite file `config.databasePath`. @defaultValue env DATABASE_URL */
   databaseUrl?: string;
+  /** Labeled fixture pages review exports go to and training reads. @defaultValue defaultFixtureDir() */
+  fixturesDir?: string;
+  /** Model registry folder (training saves candidates there; promotion moves current.json). @defaultValue defaultModelDir() */
+  modelDir?: string;
 }
 
 export interface RunningServer {
@@ -52,15 +56,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     throw error;
   }
   const queues = createQueues(connection, { prefix: config.queuePrefix });
+  const reprocessQueue = createReprocessQueue(connection, { prefix: config.queuePrefix });
   const app = await buildApp({
     store,
     queues,
+    reprocessQueue,
+    fixturesDir: options.fixturesDir,
+    modelDir: options.modelDir,
     token,
     logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] },
   });
   let closing: Promise<void> | undefined;
   // Log the transitions once each, not every failed reconnect (the queues re-emit connection errors).
-  for (const queue of [queues.fetch, queues.moderate]) queue.on('error', () => undefined);
+  for (const queue of [queues.fetch, queues.moderate, reprocessQueue]) queue.on('error', () => undefined);
   let redisUp = true;
   connection.on('close', () => {
     if (!redisUp || closing) return;
@@ -86,6 +94,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         await app.close();
         await queues.fetch.close();
         await queues.moderate.close();
+        await reprocessQueue.close();
         await connection.quit().catch(() => connection.disconnect());
         await openedStore.close();
       } finally {

@@ -90,21 +90,75 @@ export function loadModel(dir: string = defaultModelDir(), version?: string): Mo
 }
 
 export function currentVersion(dir: string = defaultModelDir()): string {
-  const pointer = join(dir, CURRENT_FILE);
-  if (!existsSync(pointer)) throw new ModelNotFoundError(`no ${pointer}; run \`winnow train\``);
-  return (JSON.parse(readFileSync(pointer, 'utf8')) as { version: string }).version;
+  const pointer = readCurrentPointer(dir);
+  if (!pointer) throw new ModelNotFoundError(`no ${join(dir, CURRENT_FILE)}; run \`winnow train\``);
+  return pointer.version;
 }
 
-/** Write `<version>.json` (atomically: temp file, then rename) and optionally point `current.json` at it. */
-export function saveModel(model: Model, dir: string = defaultModelDir(), options: { makeCurrent?: boolean } = {}): string {
+/** One change of the current model, as `current.json` records it. */
+export interface PromotionRecord {
+  /** The version made current. */
+  version: string;
+  /** The version current before, or null. */
+  previous: string | null;
+  by: string;
+  /** ISO timestamp. */
+  at: string;
+  action: 'promote' | 'rollback';
+}
+
+/** `current.json`: the model that serves, and every change that led to it (oldest first). */
+export interface CurrentPointer {
+  version: string;
+  createdAt: string;
+  history?: PromotionRecord[];
+}
+
+export function readCurrentPointer(dir: string = defaultModelDir()): CurrentPointer | null {
+  const pointer = join(dir, CURRENT_FILE);
+  if (!existsSync(pointer)) return null;
+  return JSON.parse(readFileSync(pointer, 'utf8')) as CurrentPointer;
+}
+
+/** Replace `current.json` atomically; models of `dir` cached by this process are loaded again. */
+export function writeCurrentPointer(dir: string, pointer: CurrentPointer): void {
+  mkdirSync(dir, { recursive: true });
+  writeAtomic(join(dir, CURRENT_FILE), `${JSON.stringify(pointer, null, 2)}\n`);
+  forgetCachedModels(dir);
+}
+
+/**
+ * Write `<version>.json` (atomically: temp file, then rename) and optionally point `current.json`
+ * at it, adding the change to the pointer's history (`by` names who made it).
+ */
+export function saveModel(model: Model, dir: string = defaultModelDir(), options: { makeCurrent?: boolean; by?: string } = {}): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${model.version}.json`);
   writeAtomic(file, `${JSON.stringify(model)}\n`);
   if (options.makeCurrent ?? true) {
-    writeAtomic(join(dir, CURRENT_FILE), `${JSON.stringify({ version: model.version, createdAt: model.createdAt }, null, 2)}\n`);
+    const before = readablePointer(dir);
+    const history = [...(before?.history ?? [])];
+    if (before && before.version !== model.version) {
+      history.push({ version: model.version, previous: before.version, by: options.by ?? 'winnow train', at: new Date().toISOString(), action: 'promote' });
+    }
+    writeCurrentPointer(dir, { version: model.version, createdAt: model.createdAt, ...(history.length > 0 ? { history } : {}) });
   }
-  for (const key of [...cache.keys()]) if (key.startsWith(`${dir}\u0000`)) cache.delete(key);
+  forgetCachedModels(dir);
   return file;
+}
+
+/** The pointer, or null when missing or unreadable: training is how a broken pointer gets fixed. */
+function readablePointer(dir: string): CurrentPointer | null {
+  try {
+    return readCurrentPointer(dir);
+  } catch {
+    return null;
+  }
+}
+
+function forgetCachedModels(dir: string): void {
+  const target = resolve(dir);
+  for (const key of [...cache.keys()]) if (resolve(key.slice(0, key.indexOf('\u0000'))) === target) cache.delete(key);
 }
 
 function writeAtomic(file: string, content: string): void {

@@ -165,11 +165,15 @@ export function buildProgram(): Command {
     .option('--host <host>', 'address to bind', config.apiHost)
     .option('--db <path>', 'SQLite file to store pages in (unless DATABASE_URL names PostgreSQL)', config.databasePath)
     .option('--insecure-no-token', 'serve without authentication when WINNOW_API_TOKEN is unset (local use only)')
+    .option('--fixtures <dir>', 'fixture pages folder review exports are written to and training reads', defaultFixtureDir())
+    .option('--model-dir <dir>', 'folder of trained models review promotes in')
     .action(async (opts) => {
       const { serveUntilSignal } = await import('../api/server.js');
       await serveUntilSignal({
         config: { ...config, apiPort: opts.port, apiHost: opts.host, databasePath: opts.db },
         insecureNoToken: opts.insecureNoToken === true,
+        fixturesDir: opts.fixtures,
+        modelDir: opts.modelDir,
       });
     });
 

@@ -77,11 +77,14 @@ export class HttpStatusError extends FetchError {
   readonly status: number;
   /** How long the server asked us to wait (Retry-After), when it said so. */
   readonly retryAfterMs: number | undefined;
+  /** The Retry-After header as sent (set when `retryAfterMs` is). */
+  readonly retryAfter: string | undefined;
 
-  constructor(status: number, options: { retryable: boolean; retryAfterMs?: number; url?: string }) {
+  constructor(status: number, options: { retryable: boolean; retryAfterMs?: number; retryAfter?: string; url?: string }) {
     super('http_error', `HTTP ${status}`, { retryable: options.retryable, url: options.url });
     this.status = status;
     this.retryAfterMs = options.retryAfterMs;
+    this.retryAfter = options.retryAfterMs === undefined ? undefined : options.retryAfter;
   }
 }
 
@@ -103,6 +106,24 @@ export class NetworkError extends FetchError {
 export class EmptyResponseError extends FetchError {
   constructor(message: string, url?: string) {
     super('empty', message, { url });
+  }
+}
+
+/**
+ * A `beforeHop` hook put a hop off: its host is busy right now. Not a failure of the page: the
+ * caller tries the whole fetch again after `waitMs`. fetchPage passes it through unchanged.
+ */
+export class HopDeferredError extends Error {
+  constructor(
+    /** The hop that was put off. */
+    readonly url: string,
+    /** Milliseconds until trying again makes sense. */
+    readonly waitMs: number,
+    /** URLs that answered with a redirect before this hop (a later try may start at `url`). */
+    readonly redirects: readonly string[] = [],
+  ) {
+    super(`${url}: host busy, try again in ${waitMs} ms`);
+    this.name = this.constructor.name;
   }
 }
 

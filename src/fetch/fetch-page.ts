@@ -6,6 +6,7 @@ import {
   BadUrlError,
   EmptyResponseError,
   FetchError,
+  HopDeferredError,
   RobotsDisallowedError,
   toFetchError,
   TooManyRedirectsError,
@@ -58,7 +59,8 @@ const PAGE_POLICY: ResourcePolicy = {
  * redirects are followed by hand; the body is capped after decompression; non-HTML responses
  * are refused after their headers. Rejects with a FetchError (`blocked_address`, `bad_url`,
  * `timeout`, `too_large`, `too_many_redirects`, `unsupported_type`, `http_error`,
- * `robots_disallowed`, `network`, `empty`), or with the signal's reason when `signal` aborts.
+ * `robots_disallowed`, `network`, `empty`), with the signal's reason when `signal` aborts, or
+ * with what `beforeHop` threw (e.g. a HopDeferredError).
  */
 export function fetchPage(url: string, options?: FetchOptions): Promise<FetchedPage> {
   return fetchResource(url, options, PAGE_POLICY);
@@ -76,12 +78,13 @@ export async function fetchResource(url: string, options: FetchOptions = {}, pol
       const target = validateUrl(current, resolved.allow);
       current = target.href;
       await checkRobots(target.href, resolved, deadline);
+      if (resolved.beforeHop) await deadline.race(resolved.beforeHop({ url: target.href, redirects: [...redirects], signal: deadline.signal }));
       const hop = await openHop(target, resolved, policy.accept, deadline.signal);
       try {
         const next = redirectTarget(hop, target);
         if (next === undefined) return await readPage(hop, target.href, redirects, resolved, policy, deadline);
         redirects.push(target.href);
-        if (redirects.length > resolved.maxRedirects) {
+        if (resolved.redirectsFollowed + redirects.length > resolved.maxRedirects) {
           throw new TooManyRedirectsError(`more than ${resolved.maxRedirects} redirects`, target.href);
         }
         if (next === target.href || redirects.includes(next)) {
@@ -93,7 +96,7 @@ export async function fetchResource(url: string, options: FetchOptions = {}, pol
       }
     }
   } catch (error) {
-    if (error instanceof FetchError) throw error;
+    if (error instanceof FetchError || error instanceof HopDeferredError) throw error;
     if (deadline.signal.aborted) throw deadline.signal.reason;
     throw toFetchError(error, current);
   } finally {

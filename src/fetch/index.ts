@@ -4,6 +4,8 @@ export {
   type LookupFunction,
   type ResolvedAddress,
   type RobotsPolicy,
+  type BeforeHop,
+  type NextHop,
   defaultUserAgent,
   ALLOW_PRIVATE_ENV,
 } from './options.js';

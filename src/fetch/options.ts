@@ -19,6 +19,23 @@ export interface RobotsPolicy {
   isAllowed(url: string, userAgent: string): Promise<boolean>;
 }
 
+/** A request fetchPage is about to send. */
+export interface NextHop {
+  url: string;
+  /** URLs that answered with a redirect before this hop, in order (empty for the first URL). */
+  redirects: readonly string[];
+  /** Aborts when the fetch's deadline passes or its caller gives up. */
+  signal: AbortSignal;
+}
+
+/**
+ * Called before each request of a fetch (the first URL and every redirect target), after the
+ * SSRF and robots.txt checks. A rejection ends the fetch with that very error: the per-host
+ * politeness of the fetch stage takes each hop's host here, and throws a `HopDeferredError`
+ * when the host is busy.
+ */
+export type BeforeHop = (hop: NextHop) => Promise<void>;
+
 /** How fetchPage fetches. Every field is optional. */
 export interface FetchOptions {
   /**
@@ -65,6 +82,17 @@ export interface FetchOptions {
    * @defaultValue none: robots.txt is not consulted
    */
   robots?: RobotsPolicy;
+  /**
+   * Runs before every hop's request (see {@link BeforeHop}).
+   * @defaultValue none
+   */
+  beforeHop?: BeforeHop;
+  /**
+   * Redirects already followed to reach the URL (a fetch resumed at a redirect target); they
+   * count against `maxRedirects`.
+   * @defaultValue 0
+   */
+  redirectsFollowed?: number;
 }
 
 /** FetchOptions with every default applied. */
@@ -78,6 +106,8 @@ export interface ResolvedFetchOptions {
   signal: AbortSignal | undefined;
   lookup: LookupFunction;
   robots: RobotsPolicy | undefined;
+  beforeHop: BeforeHop | undefined;
+  redirectsFollowed: number;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -100,6 +130,8 @@ export function resolveFetchOptions(options: FetchOptions = {}): ResolvedFetchOp
     signal: options.signal,
     lookup: options.lookup ?? systemLookup,
     robots: options.robots,
+    beforeHop: options.beforeHop,
+    redirectsFollowed: count('redirectsFollowed', options.redirectsFollowed, 0),
   };
 }
 

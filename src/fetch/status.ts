@@ -15,7 +15,7 @@ export function isRetryableStatus(status: number): boolean {
 export function statusError(status: number, retryAfter: string | undefined, url: string): HttpStatusError | undefined {
   if (status >= 200 && status <= 299) return undefined;
   const retryable = isRetryableStatus(status);
-  return new HttpStatusError(status, { retryable, retryAfterMs: retryable ? parseRetryAfter(retryAfter) : undefined, url });
+  return new HttpStatusError(status, { retryable, retryAfterMs: retryable ? parseRetryAfter(retryAfter) : undefined, retryAfter, url });
 }
 
 /** Retry-After as milliseconds from now: delta-seconds or an HTTP date (past dates give 0). Undefined when absent or malformed. */

@@ -29,6 +29,21 @@ export interface TrainModelOptions extends TrainOptions {
   /** Folds for cross-validation (pages, never blocks, are split). @defaultValue 5 */
   folds?: number;
   seed?: number;
+  /**
+   * Weight of a block from a page exported from reviewers' corrections (`meta.source` is
+   * `review-export`), against 1 for a hand-written fixture block.
+   * @defaultValue REVIEWED_PAGE_WEIGHT
+   */
+  reviewedWeight?: number;
+  /** Called as training advances: cross-validation folds fitted, then the final fit. */
+  onProgress?: (progress: TrainingProgress) => void;
+}
+
+/** How far training is: `done` of `total` steps of `stage` (`folds`, `fitting`). */
+export interface TrainingProgress {
+  stage: string;
+  done: number;
+  total: number;
 }
 
 /** Candidate temperatures: NB's log-likelihoods sum over many tokens, so posteriors are too sharp. */
@@ -36,6 +51,12 @@ export interface TrainModelOptions extends TrainOptions {
 const PROMO_RECALL_TARGET = 0.95;
 /** Candidate promo biases, in log-odds after tempering. */
 const PROMO_BIASES = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1];
+
+/**
+ * Reviewed pages count more than hand-written ones: each is a template the model got wrong in
+ * production, and one page among dozens would otherwise barely move it.
+ */
+export const REVIEWED_PAGE_WEIGHT = 3;
 
 /** Folds inside a training set that give the second pass honest first-pass verdicts. */
 const INNER_FOLDS = 5;
@@ -48,7 +69,7 @@ const TEMPERATURES = [1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32];
  * folds), as it will meet them on new pages.
  */
 export function fitModel(pages: LabeledPage[], options: TrainModelOptions = {}): Model {
-  const nb = trainNaiveBayes(LABELS, examplesOf(pages), options);
+  const nb = trainNaiveBayes(LABELS, examplesOf(pages, options), options);
   const contextNb = options.context === false || pages.length < 2 ? null : fitContextPass(pages, options);
   const temperature = options.temperature ?? 1;
   const bias = options.bias ?? LABELS.map(() => 0);
@@ -68,18 +89,26 @@ export function fitModel(pages: LabeledPage[], options: TrainModelOptions = {}):
   };
 }
 
-function examplesOf(pages: LabeledPage[]): TrainingExample[] {
-  return pages.flatMap((page) => page.analysis.features.map((features, i) => ({ features, label: page.gold[i] })));
+function examplesOf(pages: LabeledPage[], options: TrainModelOptions): TrainingExample[] {
+  return pages.flatMap((page) => {
+    const weight = pageWeight(page, options);
+    return page.analysis.features.map((features, i) => ({ features, label: page.gold[i], weight }));
+  });
+}
+
+function pageWeight(page: LabeledPage, options: TrainModelOptions): number {
+  return page.meta.source === 'review-export' ? (options.reviewedWeight ?? REVIEWED_PAGE_WEIGHT) : 1;
 }
 
 function fitContextPass(pages: LabeledPage[], options: TrainModelOptions): NaiveBayesParameters {
   const examples: TrainingExample[] = [];
   for (const held of pageFolds(pages, INNER_FOLDS, options.seed)) {
-    const firstPass = trainNaiveBayes(LABELS, examplesOf(pages.filter((page) => !held.includes(page))), options);
+    const firstPass = trainNaiveBayes(LABELS, examplesOf(pages.filter((page) => !held.includes(page)), options), options);
     for (const page of held) {
       const posteriors = page.analysis.features.map((bag) => softmax(scoreNaiveBayes(firstPass, bag)));
       const context = contextFeatures(page.analysis.blocks, posteriors, LABELS);
-      page.analysis.features.forEach((bag, i) => examples.push({ features: mergeBags(bag, context[i]), label: page.gold[i] }));
+      const weight = pageWeight(page, options);
+      page.analysis.features.forEach((bag, i) => examples.push({ features: mergeBags(bag, context[i]), label: page.gold[i], weight }));
     }
   }
   return trainNaiveBayes(LABELS, examples, options);
@@ -115,7 +144,12 @@ export interface CrossValidation {
  */
 export function crossValidate(pages: LabeledPage[], options: TrainModelOptions = {}): CrossValidation {
   const folds = pageFolds(pages, options.folds ?? 5, options.seed);
-  const foldModels = folds.map((held) => fitModel(pages.filter((page) => !held.includes(page)), { ...options, temperature: 1 }));
+  options.onProgress?.({ stage: 'folds', done: 0, total: folds.length });
+  const foldModels = folds.map((held, f) => {
+    const model = fitModel(pages.filter((page) => !held.includes(page)), { ...options, temperature: 1 });
+    options.onProgress?.({ stage: 'folds', done: f + 1, total: folds.length });
+    return model;
+  });
   const temperature = options.temperature ?? fitTemperature(folds, foldModels);
   const score = (bias: number[]) => scoreFolds(folds, foldModels.map((model) => ({ ...model, temperature, bias })));
   const bias = options.bias ?? choosePromoBias(score, options.promoRecallTarget ?? PROMO_RECALL_TARGET);
@@ -186,7 +220,9 @@ export function fitTemperature(folds: LabeledPage[][], models: Model[]): number 
  */
 export function trainModel(pages: LabeledPage[], options: TrainModelOptions = {}): { model: Model; validation: CrossValidation } {
   const validation = crossValidate(pages, options);
+  options.onProgress?.({ stage: 'fitting', done: 0, total: 1 });
   const model = fitModel(pages, { ...options, temperature: validation.temperature, bias: validation.bias });
+  options.onProgress?.({ stage: 'fitting', done: 1, total: 1 });
   return { model: { ...model, metrics: validation.metrics }, validation };
 }
 

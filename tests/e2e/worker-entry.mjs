@@ -1,9 +1,21 @@
-// A worker OS process for the fault tests: the same compiled code as `winnow worker`
-// (runWorkersUntilSignal from dist/workers/main.js, settings from the same WINNOW_* environment),
-// plus the knobs the CLI has no setting for yet, read from E2E_* variables:
-//   E2E_LOCK_DURATION_MS, E2E_STALLED_INTERVAL_MS, E2E_MAX_STALLED_COUNT  → bullmq worker options
-//   E2E_FETCH_TOTAL_TIMEOUT_MS, E2E_FETCH_CONNECT_TIMEOUT_MS              → fetchPage options
+// A worker OS process for the fault tests: exactly `winnow worker` (workerCommand from
+// dist/workers/commands.js, every setting from the WINNOW_* environment). The older E2E_* knobs
+// the fault tests set are mapped onto their WINNOW_* settings first:
+//   E2E_LOCK_DURATION_MS → WINNOW_LOCK_MS, E2E_STALLED_INTERVAL_MS → WINNOW_STALLED_INTERVAL_MS,
+//   E2E_MAX_STALLED_COUNT → WINNOW_MAX_STALLED_COUNT, E2E_FETCH_TOTAL_TIMEOUT_MS → WINNOW_FETCH_TIMEOUT_MS,
+//   E2E_FETCH_CONNECT_TIMEOUT_MS → WINNOW_FETCH_CONNECT_TIMEOUT_MS; E2E_STAGES → `--stages`.
 // Plain JavaScript on purpose: it is spawned with `node`, not through vitest.
+const SETTINGS = {
+  E2E_LOCK_DURATION_MS: 'WINNOW_LOCK_MS',
+  E2E_STALLED_INTERVAL_MS: 'WINNOW_STALLED_INTERVAL_MS',
+  E2E_MAX_STALLED_COUNT: 'WINNOW_MAX_STALLED_COUNT',
+  E2E_FETCH_TOTAL_TIMEOUT_MS: 'WINNOW_FETCH_TIMEOUT_MS',
+  E2E_FETCH_CONNECT_TIMEOUT_MS: 'WINNOW_FETCH_CONNECT_TIMEOUT_MS',
+};
+for (const [knob, setting] of Object.entries(SETTINGS)) {
+  if (process.env[knob] !== undefined && process.env[knob] !== '') process.env[setting] = process.env[knob];
+}
+
 // Diagnostics (E2E_HANDLE_REPORT): remember where every pending timer was created.
 const pendingTimers = new Map();
 if (process.env.E2E_HANDLE_REPORT) {
@@ -22,43 +34,8 @@ if (process.env.E2E_HANDLE_REPORT) {
     return originalClear(timer);
   };
 }
-const { runWorkersUntilSignal } = await import('../../dist/workers/main.js');
-
-/** A whole number from the environment, or undefined when unset (never an explicit undefined option). */
-function num(name) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) throw new Error(`${name} must be a number, not "${raw}"`);
-  return value;
-}
-
-/** Drop undefined entries: bullmq spreads its options over its defaults. */
-function defined(object) {
-  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
-}
-
-const log = (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-process.on('unhandledRejection', (reason) => log(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
-process.on('uncaughtException', (error) => {
-  log(`uncaught exception: ${error.stack ?? error.message}`);
-  process.exit(1);
-});
-
-const stages = (process.env.E2E_STAGES ?? 'fetch,moderate').split(',');
-const workerOptions = defined({
-  lockDuration: num('E2E_LOCK_DURATION_MS'),
-  stalledInterval: num('E2E_STALLED_INTERVAL_MS'),
-  maxStalledCount: num('E2E_MAX_STALLED_COUNT'),
-});
-const fetchOptions = defined({
-  totalTimeoutMs: num('E2E_FETCH_TOTAL_TIMEOUT_MS'),
-  connectTimeoutMs: num('E2E_FETCH_CONNECT_TIMEOUT_MS'),
-});
-
-log(`worker started: ${stages.join(', ')} ${JSON.stringify({ workerOptions, fetchOptions })}`);
-await runWorkersUntilSignal({ stages, log, workerOptions, fetchOptions });
-log('worker stopped');
+const { parseStages, workerCommand } = await import('../../dist/workers/commands.js');
+await workerCommand(parseStages(process.env.E2E_STAGES ?? 'fetch,moderate'));
 
 // Diagnostics: what still holds the event loop open a while after shutdown (the process should
 // have exited by then).
@@ -71,6 +48,6 @@ if (process.env.E2E_HANDLE_REPORT) {
       return name;
     });
     const timers = [...pendingTimers.entries()].filter(([t]) => t.hasRef?.()).map(([, v]) => `${v.ms} ms at ${v.stack}`);
-    log(`still alive 3 s after shutdown; timers: ${JSON.stringify(timers)}; resources: ${JSON.stringify(process.getActiveResourcesInfo())}; handles: ${JSON.stringify(handles)}`);
+    process.stderr.write(`${new Date().toISOString()} still alive 3 s after shutdown; timers: ${JSON.stringify(timers)}; resources: ${JSON.stringify(process.getActiveResourcesInfo())}; handles: ${JSON.stringify(handles)}\n`);
   }, 3000).unref();
 }

@@ -1,5 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import type { Model } from '../../src/classify/model.js';
+import { currentVersion, defaultModelDir, loadModel, type Model } from '../../src/classify/model.js';
 import { WinnowError } from '../../src/errors.js';
 import { moderateBytes } from '../../src/pipeline.js';
 import type { Store } from '../../src/storage/store.js';
@@ -7,11 +7,24 @@ import type { EngineName } from '../../src/types.js';
 import type { ModerateJobData, ModerateJobResult } from '../queues.js';
 import { failureOf, isLastAttempt, isPermanent, type StageJob } from './stage-job.js';
 
+/** The model to moderate with: the version a job names, or the current one when it names none. */
+export type ModelLookup = (version: string | undefined) => Model;
+
+/**
+ * Models of `dir`: a named version, else the one `current.json` points to *now*, so a promotion
+ * takes effect on the next job without restarting workers. loadModel caches every version, so a
+ * job costs one read of the small pointer file: about 5–10 µs, against tens of ms to moderate a
+ * page, hence no caching of the pointer.
+ */
+export function modelsIn(dir: string = defaultModelDir()): ModelLookup {
+  return (version) => loadModel(dir, version ?? currentVersion(dir));
+}
+
 /** What the moderate stage needs: opened once per process (or sandboxed child) and reused. */
 export interface ModerateStageDeps {
   store: Store;
-  /** Loaded once per process with `loadModel()`. */
-  model: Model;
+  /** Picks each job's model (see {@link modelsIn}). */
+  models: ModelLookup;
   /** @defaultValue 'linkedom' */
   engine?: EngineName;
 }
@@ -23,7 +36,8 @@ export type ModerateProcessor = (
 ) => Promise<ModerateJobResult>;
 
 /**
- * The moderate stage: the page's raw bytes from the store → moderateBytes → store.saveArticle.
+ * The moderate stage: the page's raw bytes from the store → moderateBytes (with the job's model)
+ * → store.saveArticle.
  * The job completes only after the article's transaction has committed; saving again replaces
  * the page's article, so a job delivered twice leaves one article.
  *
@@ -35,8 +49,9 @@ export type ModerateProcessor = (
 export function createModerateProcessor(deps: ModerateStageDeps): ModerateProcessor {
   return async (job, _token, signal) => {
     const { pageId } = job.data;
+    const model = modelOf(job.data, deps.models);
     try {
-      return await moderateStored(pageId, deps, signal);
+      return await moderateStored(pageId, model, deps, signal);
     } catch (error) {
       if (error instanceof UnrecoverableError) throw error;
       if (isPermanent(error)) {
@@ -50,7 +65,21 @@ export function createModerateProcessor(deps: ModerateStageDeps): ModerateProces
   };
 }
 
-async function moderateStored(pageId: string, deps: ModerateStageDeps, signal: AbortSignal | undefined): Promise<ModerateJobResult> {
+/**
+ * The job's model. A missing or unreadable model is this worker's problem, not the page's: the
+ * job fails retryably (the models folder may be in the middle of a deploy) and nothing is
+ * recorded on the page, which keeps the article it has.
+ */
+function modelOf(data: ModerateJobData, models: ModelLookup): Model {
+  try {
+    return models(data.model);
+  } catch (error) {
+    const reason = error instanceof WinnowError ? `${error.code}: ${error.message}` : String(error);
+    throw new Error(`cannot load model ${data.model ?? '(current)'}: ${reason}`, { cause: error });
+  }
+}
+
+async function moderateStored(pageId: string, model: Model, deps: ModerateStageDeps, signal: AbortSignal | undefined): Promise<ModerateJobResult> {
   const page = await deps.store.getPage(pageId);
   const raw = page ? await deps.store.getRawPage(pageId) : null;
   // Nothing to record a failure on: the job points at a page this database does not have.
@@ -58,7 +87,7 @@ async function moderateStored(pageId: string, deps: ModerateStageDeps, signal: A
   throwIfAborted(signal);
   let article;
   try {
-    article = moderateBytes(raw, { url: page.url ?? undefined, engine: deps.engine, model: deps.model, contentType: page.contentType });
+    article = moderateBytes(raw, { url: page.url ?? undefined, engine: deps.engine, model, contentType: page.contentType });
   } catch (error) {
     // moderateBytes is pure: an error other than a typed one will happen again on a retry.
     if (error instanceof WinnowError) throw error;
@@ -66,7 +95,7 @@ async function moderateStored(pageId: string, deps: ModerateStageDeps, signal: A
   }
   throwIfAborted(signal);
   const stored = await deps.store.saveArticle(pageId, article);
-  return { pageId, articleId: stored.id, title: stored.title, blocks: stored.blocks.length };
+  return { pageId, articleId: stored.id, title: stored.title, blocks: stored.blocks.length, model: stored.model };
 }
 
 /** A cancelled job (job timeout) fails retryably: the page may well pass on a less loaded worker. */

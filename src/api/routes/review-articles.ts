@@ -1,0 +1,153 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { reviewReasons } from '../../review/queue.js';
+import type { CorrectionInput } from '../../review/types.js';
+import type { ArticleFilter, StoredArticle, Store } from '../../storage/store.js';
+import { LABELS, type Label } from '../../types.js';
+import { ApiError, errorBodySchema } from '../errors.js';
+import { bearerSecurity } from '../schemas.js';
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from './articles.js';
+import { reviewCall } from './review-errors.js';
+import {
+  correctionSchema,
+  correctionsBodySchema,
+  idParamsSchema,
+  reviewArticleSchema,
+  reviewBlockSchema,
+  reviewSummarySchema,
+} from './review-schemas.js';
+
+export interface ReviewArticlesRouteOptions {
+  store: Store;
+}
+
+interface ListQuery {
+  site?: string;
+  label?: Label;
+  model?: string;
+  limit: number;
+  offset: number;
+}
+
+interface CorrectionsBody {
+  reviewer: string;
+  corrections: CorrectionInput[];
+}
+
+/**
+ * Articles as review sees them: `GET /v1/review/articles` (summaries with how many blocks were
+ * reviewed), `GET /v1/review/articles/:id` (every block with its effective label) and
+ * `POST /v1/review/articles/:id/corrections` (decisions, all or nothing).
+ */
+export const reviewArticlesRoutes: FastifyPluginAsync<ReviewArticlesRouteOptions> = async (app, { store }) => {
+  app.get<{ Querystring: ListQuery }>(
+    '/v1/review/articles',
+    {
+      schema: {
+        summary: 'Stored articles, newest first, with how many of their blocks were reviewed',
+        security: bearerSecurity,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            site: { type: 'string', minLength: 1, maxLength: 253, description: 'host name of the article URL (exact)' },
+            label: { type: 'string', enum: [...LABELS], description: 'only articles with at least one block the model gave this label' },
+            model: { type: 'string', minLength: 1, maxLength: 200 },
+            limit: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT },
+            offset: { type: 'integer', minimum: 0, default: 0 },
+          },
+        },
+        response: {
+          200: { type: 'object', required: ['articles'], properties: { articles: { type: 'array', items: reviewSummarySchema } } },
+          400: errorBodySchema,
+          401: errorBodySchema,
+        },
+      },
+    },
+    async (request) => {
+      const { site, label, model, limit, offset } = request.query;
+      const filter: ArticleFilter = { limit, offset };
+      if (site !== undefined) filter.site = site;
+      if (label !== undefined) filter.label = label;
+      if (model !== undefined) filter.model = model;
+      const summaries = await store.listArticles(filter);
+      const articles = [];
+      for (const summary of summaries) articles.push({ ...summary, reviewedBlocks: (await store.blockReviews(summary.pageId)).size });
+      return { articles };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/review/articles/:id',
+    {
+      schema: {
+        summary: 'One article for review: every block with its effective label and latest decision',
+        description: '`id` is an article id or a page id. `label` is the latest review decision, else the model label (`modelLabel`).',
+        security: bearerSecurity,
+        params: idParamsSchema,
+        response: {
+          200: { type: 'object', required: ['article', 'blocks'], properties: { article: reviewArticleSchema, blocks: { type: 'array', items: reviewBlockSchema } } },
+          400: errorBodySchema,
+          401: errorBodySchema,
+          404: errorBodySchema,
+        },
+      },
+    },
+    async (request) => {
+      const article = await findArticle(store, request.params.id);
+      const reviews = await store.blockReviews(article.pageId);
+      const blocks = article.blocks.map((block) => {
+        const review = reviews.get(block.path) ?? null;
+        const reasons = reviewReasons({ ...block, smoothedBy: block.smoothedBy ?? null });
+        return { ...block, label: review?.label ?? block.label, modelLabel: block.label, review, reasons };
+      });
+      const { id, pageId, url, title, siteName, model, createdAt, html } = article;
+      return { article: { id, pageId, url, title, siteName, model, createdAt, html }, blocks };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: CorrectionsBody }>(
+    '/v1/review/articles/:id/corrections',
+    {
+      schema: {
+        summary: 'Record review decisions on blocks of an article, all or nothing',
+        description:
+          'Each correction names the label the reviewer saw (`expected`); when a block holds another label by now, nothing is written and the answer is 409 with `current`. ' +
+          'A block appears at most once per request; relabelling a listing sends every block of it in one request.',
+        security: bearerSecurity,
+        params: idParamsSchema,
+        body: correctionsBodySchema,
+        response: {
+          201: { type: 'object', required: ['corrections'], properties: { corrections: { type: 'array', items: correctionSchema } } },
+          400: errorBodySchema,
+          401: errorBodySchema,
+          403: errorBodySchema,
+          404: errorBodySchema,
+          409: errorBodySchema,
+          415: errorBodySchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { reviewer, corrections } = request.body;
+      const duplicate = firstDuplicate(corrections.map((correction) => correction.blockIndex));
+      if (duplicate !== undefined) throw new ApiError('WINNOW_ERR_VALIDATION', `block ${duplicate} appears more than once; send one decision per block`);
+      const written = await reviewCall(() => store.addCorrections(request.params.id, corrections, reviewer));
+      return reply.code(201).send({ corrections: written });
+    },
+  );
+};
+
+async function findArticle(store: Store, id: string): Promise<StoredArticle> {
+  const article = await store.getArticle(id);
+  if (!article) throw new ApiError('WINNOW_ERR_NOT_FOUND', `no article ${id}`);
+  return article;
+}
+
+function firstDuplicate(values: number[]): number | undefined {
+  const seen = new Set<number>();
+  for (const value of values) {
+    if (seen.has(value)) return value;
+    seen.add(value);
+  }
+  return undefined;
+}

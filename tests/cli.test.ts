@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../src/storage/sqlite.js';
+import { fetchJobId } from '../workers/queues.js';
+import { startRedis } from './helpers/redis.js';
+import { openProducer, testPrefix } from './queue/harness.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -18,13 +22,13 @@ function expectShippedModel(version: unknown): void {
 
 let tmp: string;
 
-function run(args: string[], timeout = 60_000): SpawnSyncReturns<string> {
+function run(args: string[], timeout = 60_000, env: Record<string, string> = {}): SpawnSyncReturns<string> {
   const result = spawnSync(process.execPath, [CLI, ...args], {
     cwd: tmp,
     encoding: 'utf8',
     timeout,
     // A stray default database must land in the temp folder, never in the repo.
-    env: { ...process.env, WINNOW_DB: join(tmp, 'default.db'), WINNOW_ENGINE: undefined, NO_COLOR: '1' },
+    env: { ...process.env, WINNOW_DB: join(tmp, 'default.db'), WINNOW_ENGINE: undefined, NO_COLOR: '1', ...env },
   });
   if (result.error) throw result.error;
   return result;
@@ -214,4 +218,54 @@ describe('winnow eval', () => {
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/folds/);
   });
+});
+
+describe('settings', () => {
+  it('a bad setting stops every command with one clear line and exit code 2, no stack trace', () => {
+    for (const args of [['run', SEED, '--no-store'], ['get', 'x'], ['requeue-pending']]) {
+      const result = run(args, 60_000, { WINNOW_LOCK_MS: 'abc' });
+      expect(result.status, args.join(' ')).toBe(2);
+      expect(result.stderr).toBe('winnow: WINNOW_LOCK_MS must be a whole number >= 1, not "abc"\n');
+      expect(result.stdout).toBe('');
+    }
+  });
+});
+
+describe('winnow requeue-pending', () => {
+  it('queues again the pending submissions older than --older-than whose job Redis lost', async () => {
+    const redis = await startRedis();
+    const prefix = testPrefix();
+    const db = join(tmp, 'ledger.db');
+    const urls = ['https://news.example.com/a', 'https://news.example.com/b'];
+    const store = SqliteStore.open(db);
+    try {
+      for (const url of urls) await store.recordSubmission({ url, source: 'api' });
+    } finally {
+      await store.close();
+    }
+    const env = { REDIS_URL: redis.url, WINNOW_QUEUE_PREFIX: prefix };
+    try {
+      const young = run(['requeue-pending', '--db', db], 60_000, env);
+      expect(young.status, young.stderr).toBe(0);
+      expect(young.stdout).toBe('0 pending, 0 requeued\n');
+
+      const result = run(['requeue-pending', '--older-than', '0s', '--db', db], 60_000, env);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout.split('\n').filter((line) => line.startsWith('requeued\t')).sort()).toEqual(urls.map((url) => `requeued\t${url}`));
+      expect(result.stdout).toContain('2 pending, 2 requeued\n');
+
+      const producer = await openProducer(redis.url, prefix);
+      try {
+        for (const url of urls) expect(await producer.fetch.getJobState(fetchJobId(url))).toBe('waiting');
+      } finally {
+        await producer.close();
+      }
+
+      const refused = run(['requeue-pending', '--older-than', 'soon', '--db', db], 60_000, env);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toBe('winnow: not a duration: "soon" (use e.g. 90s, 10m, 2h, 1d)\n');
+    } finally {
+      await redis.stop();
+    }
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { PageRecord, PageSource, Store } from '../src/storage/store.js';
+import type { PageSource, Store } from '../src/storage/store.js';
 import { enqueueFetch, fetchJobId, type Enqueued, type FetchJobData, type FetchJobResult } from './queues.js';
 
 /**
@@ -11,63 +11,43 @@ import { enqueueFetch, fetchJobId, type Enqueued, type FetchJobData, type FetchJ
  * A submission is a `pages` row with status `pending`, no bytes, keyed like every page by the
  * normalised URL and the sha256 of its (empty) bytes. That is the very row the fetch stage
  * records a failure on (`putPage` with empty bytes, then `saveFailure`), so a failed fetch
- * settles its submission by itself; a stored page settles it with {@link SubmissionLedger.settleSubmission}.
+ * settles its submission by itself; a stored page settles it with `settleSubmission`.
  *
- * These methods belong on {@link Store} (SQLite and PostgreSQL); until a store has them, URLs
- * are queued without a ledger, as before.
+ * Every {@link Store} keeps the ledger (SQLite and PostgreSQL); the methods are documented there.
  */
-export interface SubmissionLedger {
-  /**
-   * Record an accepted URL submission: insert the pending row of `url`, or set the existing
-   * row of that normalised URL with empty bytes (pending, or failed by an earlier submission)
-   * back to `pending` with a fresh `updated_at`. One transaction; idempotent per normalised URL.
-   *
-   * @throws WinnowError `bad_input` when `url` is not an absolute URL.
-   */
-  recordSubmission(submission: { url: string; source: PageSource }): Promise<PageRecord>;
-  /**
-   * Pending submissions whose `updated_at` is before `olderThan` (ISO 8601), in id order after
-   * `afterId`, at most `limit` (default 500).
-   */
-  listPendingSubmissions(options: { olderThan: string; afterId?: string; limit?: number }): Promise<PageRecord[]>;
-  /**
-   * The fetch stage stored a page for `url`: delete the pending row of its normalised URL, if
-   * there is one and it is still pending (a failed one is kept as the failure record).
-   */
-  settleSubmission(url: string): Promise<void>;
+export type SubmissionLedger = Pick<Store, 'recordSubmission' | 'listPendingSubmissions' | 'settleSubmission'>;
+
+/** The store as the submission ledger (every store keeps one). */
+export function submissionLedgerOf(store: Store): Store & SubmissionLedger {
+  return store;
 }
 
-/** The store as a ledger when it implements the ledger methods, else undefined. */
-export function submissionLedgerOf(store: Store): (Store & SubmissionLedger) | undefined {
-  const candidate = store as Store & Partial<SubmissionLedger>;
-  const complete =
-    typeof candidate.recordSubmission === 'function' &&
-    typeof candidate.listPendingSubmissions === 'function' &&
-    typeof candidate.settleSubmission === 'function';
-  return complete ? (candidate as Store & SubmissionLedger) : undefined;
-}
+/** Runs one Redis call of a producer (e.g. bounded by a timeout, its failure answered as a 503). */
+export type QueueCall = <T>(call: () => Promise<T>) => Promise<T>;
 
 /**
  * Accept a URL submission: record it in the ledger (when `ledger` is given), then add its
- * fetch job. The record comes first: if queueing fails, the submission waits in the database
- * for `requeue-pending` instead of being lost.
+ * fetch job through `queueCall` (default: called directly). The record comes first: if queueing
+ * fails, the submission waits in the database for `requeue-pending` instead of being lost; if
+ * recording fails, nothing is queued.
  */
 export async function submitFetch(
   queue: Queue<FetchJobData, FetchJobResult>,
-  ledger: SubmissionLedger | undefined,
+  ledger: Pick<SubmissionLedger, 'recordSubmission'> | undefined,
   submission: { url: string; source: PageSource },
+  queueCall: QueueCall = (call) => call(),
 ): Promise<Enqueued> {
   await ledger?.recordSubmission(submission);
-  return enqueueFetch(queue, submission.url);
+  return queueCall(() => enqueueFetch(queue, submission.url));
 }
 
 /** What one `requeue-pending` pass found and did. */
 export interface RequeueSummary {
   /** Pending submissions older than the cutoff. */
   pending: number;
-  /** Of those, the ones whose job was missing in Redis and was added again. */
+  /** Of those, the ones whose job was missing in Redis, or had finished, and was added again. */
   requeued: string[];
-  /** Of those, the ones whose job Redis still has, by job state. */
+  /** Of those, the ones whose job is still to run or running in Redis, by job state. */
   queued: Record<string, number>;
 }
 
@@ -82,10 +62,15 @@ export interface RequeueOptions {
   now?: number;
 }
 
+/** Job states of a fetch job that has run its course: it will never settle a submission again. */
+const FINISHED_STATES: ReadonlySet<string> = new Set(['completed', 'failed']);
+
 /**
  * Queue again every submission pending for longer than `olderThanMs` whose fetch job Redis no
- * longer has. A submission whose job still exists (waiting, delayed, active, or kept after it
- * finished) is left alone: the job will settle it.
+ * longer has, or has kept after it finished: a finished job never settles a submission recorded
+ * after it ended (the same URL submitted again while Redis still kept the job), nor one whose
+ * failure it could not record. A submission whose job is still to run or running (waiting,
+ * delayed, active, …) is left alone: the job will settle it.
  */
 export async function requeuePending(options: RequeueOptions): Promise<RequeueSummary> {
   if (!Number.isFinite(options.olderThanMs) || options.olderThanMs < 0) throw new RangeError(`olderThanMs must be >= 0, got ${options.olderThanMs}`);
@@ -99,12 +84,15 @@ export async function requeuePending(options: RequeueOptions): Promise<RequeueSu
       afterId = page.id;
       if (page.url === null) continue;
       summary.pending++;
-      const state = await options.queue.getJobState(fetchJobId(page.url));
-      if (state === 'unknown') {
-        await enqueueFetch(options.queue, page.url);
+      const jobId = fetchJobId(page.url);
+      const state = await options.queue.getJobState(jobId);
+      if (FINISHED_STATES.has(state)) await options.queue.remove(jobId);
+      const enqueued = state === 'unknown' || FINISHED_STATES.has(state) ? await enqueueFetch(options.queue, page.url) : undefined;
+      if (enqueued?.created) {
         summary.requeued.push(page.url);
       } else {
-        summary.queued[state] = (summary.queued[state] ?? 0) + 1;
+        const current = enqueued?.existingState ?? state;
+        summary.queued[current] = (summary.queued[current] ?? 0) + 1;
       }
     }
   }

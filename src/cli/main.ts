@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadConfig, port } from '../config.js';
+import { loadConfig, port, type WinnowConfig } from '../config.js';
 import { isEngineName } from '../dom/engine.js';
 import { openStore } from '../storage/open-store.js';
 import type { EngineName } from '../types.js';
@@ -38,8 +38,10 @@ function cliPort(value: string): number {
   }
 }
 
-export function buildProgram(): Command {
-  const config = loadConfig();
+/** Exit code of a setting that does not parse (a usage error), apart from 1 for a command that failed. */
+const EXIT_BAD_SETTING = 2;
+
+export function buildProgram(config: WinnowConfig = loadConfig()): Command {
   const program = new Command('winnow')
     .description('Separate article text from ads, promo listings and site chrome')
     .showHelpAfterError();
@@ -118,6 +120,21 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('requeue-pending')
+    .description('queue again the URL submissions the database holds as pending whose fetch job Redis no longer has (e.g. after a restart without persistence)')
+    .option('--older-than <duration>', 'only submissions pending for longer than this: 90s, 10m, 2h, 1d', '10m')
+    .option('--db <path>', 'SQLite file to read (unless DATABASE_URL names PostgreSQL)', config.databasePath)
+    .action(async (opts) => {
+      const { requeuePendingCommand } = await import('../../workers/commands.js');
+      const store = await openStore({ sqlitePath: opts.db });
+      try {
+        await requeuePendingCommand({ olderThan: opts.olderThan, config, store });
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
     .command('worker')
     .description('run queue workers until SIGTERM/SIGINT (fetch in-process, moderate in sandboxed children)')
     .option('--stages <list>', 'comma-separated stages to run: fetch, moderate', 'fetch,moderate')
@@ -192,9 +209,22 @@ export function buildProgram(): Command {
   return program;
 }
 
-buildProgram()
-  .parseAsync(process.argv)
-  .catch((error: Error) => {
-    process.stderr.write(`winnow: ${error.message}\n`);
-    process.exitCode = 1;
-  });
+function main(): void {
+  let config: WinnowConfig;
+  try {
+    // Settings are read once, before any command: a typo stops every command with one clear line.
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`winnow: ${(error as Error).message}\n`);
+    process.exitCode = EXIT_BAD_SETTING;
+    return;
+  }
+  buildProgram(config)
+    .parseAsync(process.argv)
+    .catch((error: Error) => {
+      process.stderr.write(`winnow: ${error.message}\n`);
+      process.exitCode = 1;
+    });
+}
+
+main();

@@ -11,6 +11,7 @@ import {
   BLOCK_PARAM_ORDER,
   CANDIDATE_COLUMNS,
   CORRECTION_COLUMNS,
+  EMPTY_RAW,
   REVIEWER_COUNTS_SQL,
   REVIEW_STATS_SQL,
   articleParams,
@@ -27,9 +28,11 @@ import {
   listConditions,
   listOffset,
   pageUrlKey,
+  pendingSubmissionsPage,
   planCorrections,
   reviewerName,
   sha256Hex,
+  submissionKey,
   timestamp,
   toBlock,
   toBlockReviews,
@@ -55,7 +58,7 @@ import {
   type SummaryRow,
   type UndoneRow,
 } from './rows.js';
-import type { ArticleFilter, ArticleSummary, NewPage, PageRecord, Store, StoredArticle } from './store.js';
+import type { ArticleFilter, ArticleSummary, NewPage, PageRecord, PageSource, Store, StoredArticle } from './store.js';
 import { tryNormalizeUrl } from './url-key.js';
 
 /** Advisory lock key held (per database) while migrations run, so concurrent starters migrate once. */
@@ -154,6 +157,17 @@ const SQL = {
   reviewedPages: `SELECT page_id, ${iso('max(created_at)', 'last_corrected_at')}, CAST(count(*) AS INTEGER) AS corrections
     FROM corrections GROUP BY page_id ORDER BY max(created_at) DESC, max(id) DESC`,
   donePageIds: "SELECT id FROM pages WHERE status = 'done' AND id > $1 ORDER BY id LIMIT $2",
+  // No row back when the existing row is fetched or done: that one is left as it is.
+  recordSubmission: `INSERT INTO pages (id, url, url_key, name, source, status, content_sha256, content_type, raw, created_at, updated_at)
+    VALUES ($1, $2, $3, NULL, $4, 'pending', $5, NULL, $6, $7, $7)
+    ON CONFLICT (md5(url_key), content_sha256) DO UPDATE SET status = 'pending', error_code = NULL, error_message = NULL,
+      updated_at = excluded.updated_at
+    WHERE pages.status IN ('pending', 'failed')
+    RETURNING ${PAGE_COLUMNS}`,
+  pendingSubmissions: `SELECT ${PAGE_COLUMNS} FROM pages
+    WHERE status = 'pending' AND id > $2 AND pages.updated_at < $1::timestamptz ORDER BY id LIMIT $3`,
+  settleSubmission: `DELETE FROM pages
+    WHERE md5(url_key) = md5($1) AND url_key = $1 AND content_sha256 = $2 AND status = 'pending'`,
 } as const;
 
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
@@ -430,6 +444,37 @@ export class PostgresStore implements Store {
 
   async countArticlesByModel(): Promise<Record<string, number>> {
     return this.run(async () => toModelCounts((await this.pool.query<{ model: string; articles: number }>(ARTICLES_BY_MODEL_SQL)).rows));
+  }
+
+  /**
+   * Insert the pending row of `url`, or set its pending or failed row back to pending, in one
+   * statement (ON CONFLICT is atomic against a concurrent insert); a fetched or done row is
+   * returned as it is.
+   *
+   * @throws WinnowError `bad_input` when `url` is not an absolute URL.
+   */
+  async recordSubmission(submission: { url: string; source: PageSource }): Promise<PageRecord> {
+    const { urlKey, sha } = submissionKey(submission.url);
+    return this.run(async () => {
+      const params = [randomUUID(), submission.url, urlKey, submission.source, sha, EMPTY_RAW, timestamp()];
+      const row = (await this.one<PageRow>(this.pool, SQL.recordSubmission, params)) ?? (await this.one<PageRow>(this.pool, SQL.findPage, [urlKey, sha]));
+      if (!row) {
+        throw new Error(`submission vanished right after insert: ${urlKey.slice(0, 200)}`);
+      }
+      return toPageRecord(row);
+    });
+  }
+
+  /** Keyset pagination: pass the last id of a page as `afterId`. `limit` defaults to 500 and is capped at 5000. */
+  async listPendingSubmissions(options: { olderThan: string; afterId?: string; limit?: number }): Promise<PageRecord[]> {
+    const { olderThan, afterId, limit } = pendingSubmissionsPage(options);
+    return this.run(async () => (await this.pool.query<PageRow>(SQL.pendingSubmissions, [olderThan, afterId, limit])).rows.map(toPageRecord));
+  }
+
+  /** Delete the pending row of `url` if it is still pending (a failure record stays). */
+  async settleSubmission(url: string): Promise<void> {
+    const { urlKey, sha } = submissionKey(url);
+    await this.run(() => this.pool.query(SQL.settleSubmission, [urlKey, sha]));
   }
 
   /** Close every connection of the pool. Idempotent. */

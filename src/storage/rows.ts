@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { gunzip, gzip, gzipSync } from 'node:zlib';
 import { ConflictError, WinnowError } from '../errors.js';
 import type { BlockReview, Correction, CorrectionInput, ReviewCandidate, ReviewCandidateFilter, ReviewStats } from '../review/types.js';
 import { isLabel, type Article, type EngineName, type Label, type LabeledBlock, type SmoothingRule } from '../types.js';
@@ -768,4 +768,47 @@ export function toReviewStats(row: ReviewStatsRow, byReviewer: readonly { review
 
 export function toModelCounts(rows: readonly { model: string; articles: number }[]): Record<string, number> {
   return Object.fromEntries(rows.map((row) => [row.model, row.articles]));
+}
+
+// ---- Submission ledger ----
+
+/** Hex sha256 of no bytes: the content key of a submission's pending row (and of a failed fetch's record). */
+export const EMPTY_SHA256 = sha256Hex(new Uint8Array(0));
+
+/** No bytes as stored (gzip, like every raw page), for a submission's pending row. */
+export const EMPTY_RAW: Buffer = gzipSync(new Uint8Array(0));
+
+const DEFAULT_PENDING_LIMIT = 500;
+const MAX_PENDING_LIMIT = 5000;
+
+/** The key of the pending row of a submitted `url`. @throws WinnowError `bad_input` when `url` is not absolute. */
+export function submissionKey(url: string): { urlKey: string; sha: string } {
+  return { urlKey: normalizeUrl(url), sha: EMPTY_SHA256 };
+}
+
+/**
+ * listPendingSubmissions' options checked: `olderThan` as a stored timestamp (so SQLite's text
+ * comparison orders it right against stored microseconds), `afterId` (default: from the start)
+ * and `limit` (default 500, capped at 5000).
+ *
+ * @throws WinnowError `bad_input` when `olderThan` is not a date or `afterId` not a string.
+ */
+export function pendingSubmissionsPage(options: { olderThan: string; afterId?: string; limit?: number }): {
+  olderThan: string;
+  afterId: string;
+  limit: number;
+} {
+  const cutoff = typeof options.olderThan === 'string' ? new Date(options.olderThan) : new Date(Number.NaN);
+  if (Number.isNaN(cutoff.getTime())) {
+    throw new WinnowError('bad_input', `olderThan must be an ISO 8601 date, not ${JSON.stringify(options.olderThan)}`);
+  }
+  const afterId = options.afterId ?? '';
+  if (typeof afterId !== 'string') {
+    throw new WinnowError('bad_input', 'afterId must be a page id');
+  }
+  return {
+    olderThan: `${cutoff.toISOString().slice(0, -1)}000Z`,
+    afterId,
+    limit: clampTo(options.limit, DEFAULT_PENDING_LIMIT, MAX_PENDING_LIMIT),
+  };
 }

@@ -10,6 +10,7 @@ import {
   BLOCK_COLUMNS,
   CANDIDATE_COLUMNS,
   CORRECTION_COLUMNS,
+  EMPTY_RAW,
   REVIEWER_COUNTS_SQL,
   REVIEW_STATS_SQL,
   articleParams,
@@ -26,9 +27,11 @@ import {
   listConditions,
   listOffset,
   pageUrlKey,
+  pendingSubmissionsPage,
   planCorrections,
   reviewerName,
   sha256Hex,
+  submissionKey,
   timestamp,
   toBlock,
   toBlockReviews,
@@ -54,7 +57,7 @@ import {
   type SummaryRow,
   type UndoneRow,
 } from './rows.js';
-import type { ArticleFilter, ArticleSummary, NewPage, PageRecord, Store, StoredArticle } from './store.js';
+import type { ArticleFilter, ArticleSummary, NewPage, PageRecord, PageSource, Store, StoredArticle } from './store.js';
 import { tryNormalizeUrl } from './url-key.js';
 
 /** Milliseconds a connection waits for another connection's write lock before failing with SQLITE_BUSY. */
@@ -169,6 +172,20 @@ function prepareStatements(db: Database.Database) {
       )
       .pluck(),
     articlesByModel: db.prepare<[], { model: string; articles: number }>(ARTICLES_BY_MODEL_SQL),
+    // No row back when the existing row is fetched or done: that one is left as it is.
+    recordSubmission: db.prepare<Record<string, unknown>, PageRow>(
+      `INSERT INTO pages (id, url, url_key, name, source, status, content_sha256, content_type, raw, created_at, updated_at)
+       VALUES (@id, @url, @urlKey, NULL, @source, 'pending', @sha, NULL, @raw, @now, @now)
+       ON CONFLICT (url_key, content_sha256) DO UPDATE SET status = 'pending', error_code = NULL, error_message = NULL,
+         updated_at = excluded.updated_at
+       WHERE pages.status IN ('pending', 'failed')
+       RETURNING ${PAGE_COLUMNS}`,
+    ),
+    pendingSubmissions: db.prepare<{ olderThan: string; afterId: string; limit: number }, PageRow>(
+      `SELECT ${PAGE_COLUMNS} FROM pages
+       WHERE status = 'pending' AND id > @afterId AND updated_at < @olderThan ORDER BY id LIMIT @limit`,
+    ),
+    settleSubmission: db.prepare<[string, string]>("DELETE FROM pages WHERE url_key = ? AND content_sha256 = ? AND status = 'pending'"),
   };
 }
 
@@ -191,6 +208,7 @@ export class SqliteStore implements Store {
     (articleId: string, inputs: CorrectionInput[], reviewer: string) => Correction[]
   >;
   private readonly readStats: Database.Transaction<() => ReviewStats>;
+  private readonly writeSubmission: Database.Transaction<(url: string, source: PageSource) => PageRecord>;
   private closed = false;
 
   private constructor(private readonly db: Database.Database) {
@@ -203,6 +221,7 @@ export class SqliteStore implements Store {
     this.readStats = db.transaction(() =>
       toReviewStats(this.statements.reviewStats.get()!, this.statements.reviewerCounts.all()),
     );
+    this.writeSubmission = db.transaction((url: string, source: PageSource) => this.upsertSubmission(url, source));
   }
 
   /**
@@ -384,6 +403,27 @@ export class SqliteStore implements Store {
     return toModelCounts(this.statements.articlesByModel.all());
   }
 
+  /**
+   * Insert the pending row of `url`, or set its pending or failed row back to pending, in one
+   * write transaction; a fetched or done row is returned as it is.
+   *
+   * @throws WinnowError `bad_input` when `url` is not an absolute URL.
+   */
+  async recordSubmission(submission: { url: string; source: PageSource }): Promise<PageRecord> {
+    return this.writeSubmission.immediate(submission.url, submission.source);
+  }
+
+  /** Keyset pagination: pass the last id of a page as `afterId`. `limit` defaults to 500 and is capped at 5000. */
+  async listPendingSubmissions(options: { olderThan: string; afterId?: string; limit?: number }): Promise<PageRecord[]> {
+    return this.statements.pendingSubmissions.all(pendingSubmissionsPage(options)).map(toPageRecord);
+  }
+
+  /** Delete the pending row of `url` if it is still pending (a failure record stays). */
+  async settleSubmission(url: string): Promise<void> {
+    const { urlKey, sha } = submissionKey(url);
+    this.statements.settleSubmission.run(urlKey, sha);
+  }
+
   /** Close the connection. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) {
@@ -407,6 +447,16 @@ export class SqliteStore implements Store {
     }
     this.statements.markDone.run({ pageId, articleId, now });
     return this.loadArticle(this.statements.articleById.get(articleId)!);
+  }
+
+  private upsertSubmission(url: string, source: PageSource): PageRecord {
+    const { urlKey, sha } = submissionKey(url);
+    const params = { id: randomUUID(), url, urlKey, source, sha, raw: EMPTY_RAW, now: timestamp() };
+    const row = this.statements.recordSubmission.get(params) ?? this.statements.findPage.get(urlKey, sha);
+    if (!row) {
+      throw new Error(`submission vanished right after insert: ${urlKey}`);
+    }
+    return toPageRecord(row);
   }
 
   private insertCorrections(articleId: string, inputs: CorrectionInput[], reviewer: string): Correction[] {

@@ -115,5 +115,36 @@ export interface Store {
   /** Number of stored articles per model version. */
   countArticlesByModel(): Promise<Record<string, number>>;
 
+  // --- Submission ledger (see workers/submissions.ts) ---
+  //
+  // A URL submission is a page with status `pending` and no bytes, keyed like every page on the
+  // normalised URL and the sha256 of its (empty) bytes: the very row the fetch stage records a
+  // failure on (putPage with empty bytes, then saveFailure), so a failed fetch settles its own
+  // submission. No article, review or done-page query ever sees a pending row.
+
+  /**
+   * Record an accepted URL submission: insert the pending row of `url`, or set the existing row
+   * of that normalised URL with empty bytes back to `pending` (error cleared, fresh `updated_at`)
+   * when it is pending or failed. A row that is fetched or done is returned as it is. One
+   * statement; idempotent per normalised URL.
+   *
+   * @throws WinnowError `bad_input` when `url` is not an absolute URL.
+   */
+  recordSubmission(submission: { url: string; source: PageSource }): Promise<PageRecord>;
+  /**
+   * Pending submissions whose `updated_at` is before `olderThan` (ISO 8601), in id order after
+   * `afterId` (keyset pagination). `limit` defaults to 500 and is capped at 5000.
+   *
+   * @throws WinnowError `bad_input` when `olderThan` is not a date or `afterId` not a string.
+   */
+  listPendingSubmissions(options: { olderThan: string; afterId?: string; limit?: number }): Promise<PageRecord[]>;
+  /**
+   * The page of `url` is stored: delete its pending row, if there is one and it is still pending.
+   * A failure record and a stored page are never deleted.
+   *
+   * @throws WinnowError `bad_input` when `url` is not an absolute URL.
+   */
+  settleSubmission(url: string): Promise<void>;
+
   close(): Promise<void>;
 }

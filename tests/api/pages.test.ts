@@ -57,6 +57,24 @@ describe('POST /v1/pages', () => {
     expect(await api.queues.fetch.getJobCountByTypes('waiting')).toBe(1);
   });
 
+  it('records a URL submission in the database as a pending page before queueing it, once per URL', async () => {
+    const url = 'https://news.example.com/ledger?utm_source=x';
+    const inAMinute = new Date(Date.now() + 60_000).toISOString();
+    expect((await post({ url })).statusCode).toBe(202);
+    expect((await post({ url: 'https://news.example.com/ledger' })).json().pages[0].status).toBe('duplicate');
+    const pending = await api.store.listPendingSubmissions({ olderThan: inAMinute });
+    expect(pending.map((page) => [page.url, page.source, page.status])).toEqual([[url, 'api', 'pending']]);
+    expect(await api.queues.fetch.getJobCountByTypes('waiting')).toBe(1);
+  });
+
+  it('answers 503 and queues nothing when the database cannot record a URL submission', async () => {
+    await api.store.close();
+    const response = await post({ pages: [{ url: 'https://a.example/1' }, { url: 'https://a.example/2' }] });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ code: 'WINNOW_ERR_QUEUE_UNAVAILABLE', item: 0, message: expect.stringMatching(/database/) });
+    expect(await jobCounts()).toBe(0);
+  });
+
   it('queues a batch and reports duplicates inside it', async () => {
     const response = await post({ pages: [{ url: 'https://a.example/1' }, { url: 'https://a.example/2' }, { url: 'https://a.example/1' }] });
     expect(response.statusCode).toBe(202);
@@ -160,6 +178,8 @@ describe('POST /v1/pages', () => {
 
     const again = await post({ url, html });
     expect(again.json().pages[0]).toMatchObject({ id: item.id, pageId: item.pageId, status: 'duplicate' });
+    // Nothing to fetch, so no pending submission.
+    expect(await api.store.listPendingSubmissions({ olderThan: new Date(Date.now() + 60_000).toISOString() })).toEqual([]);
   });
 });
 

@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.js';
 import { SqliteStore } from '../../src/storage/sqlite.js';
 import { parseDuration, requeuePendingCommand } from '../../workers/commands.js';
 import { startWorkers, type WorkersHandle } from '../../workers/main.js';
 import { fetchJobId } from '../../workers/queues.js';
-import { requeuePending, submissionLedgerOf, submitFetch, type SubmissionLedger } from '../../workers/submissions.js';
+import { requeuePending, submitFetch } from '../../workers/submissions.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { openProducer, testPrefix, until, type Producer } from './harness.js';
-import { startSite, type Site } from './site-server.js';
+import { PAGE, startSite, type Site } from './site-server.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -30,16 +31,11 @@ describe('parseDuration', () => {
   });
 });
 
-/** The ledger needs three Store methods (workers/submissions.ts); these tests run once SQLite has them. */
-const probe = SqliteStore.open(':memory:');
-const ledgerInStore = submissionLedgerOf(probe) !== undefined;
-await probe.close();
-
-describe.skipIf(!ledgerInStore)('submission ledger (pending pages) and requeue-pending', () => {
+describe('submission ledger (pending pages) and requeue-pending', () => {
   let redis: TestRedis;
   let tmp: string;
   let producer: Producer | undefined;
-  let store: (SqliteStore & SubmissionLedger) | undefined;
+  let store: SqliteStore | undefined;
   let workers: WorkersHandle | undefined;
   let site: Site | undefined;
 
@@ -64,12 +60,28 @@ describe.skipIf(!ledgerInStore)('submission ledger (pending pages) and requeue-p
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  async function setUp(): Promise<{ producer: Producer; store: SqliteStore & SubmissionLedger; databasePath: string }> {
+  async function setUp(): Promise<{ producer: Producer; store: SqliteStore; databasePath: string }> {
     const prefix = testPrefix();
     const databasePath = join(tmp, `${prefix.slice(1, -1)}.db`);
     producer = await openProducer(redis.url, prefix);
-    store = submissionLedgerOf(SqliteStore.open(databasePath)) as SqliteStore & SubmissionLedger;
+    store = SqliteStore.open(databasePath);
     return { producer, store, databasePath };
+  }
+
+  /** A fetch-stage worker on the test's Redis, prefix and SQLite file, allowed to reach the local site. */
+  async function startFetchWorker(prefix: string, databasePath: string): Promise<WorkersHandle> {
+    return startWorkers({
+      redisUrl: redis.url,
+      queuePrefix: prefix,
+      databasePath,
+      databaseUrl: '',
+      stages: ['fetch'],
+      fetchOptions: { allowPrivate: ['127.0.0.1'] },
+      // Every page is on the one local host; politeness is tested elsewhere.
+      hostConcurrency: 8,
+      hostDelayMs: 0,
+      log: () => undefined,
+    });
   }
 
   const future = (): string => new Date(Date.now() + 60_000).toISOString();
@@ -111,16 +123,7 @@ describe.skipIf(!ledgerInStore)('submission ledger (pending pages) and requeue-p
   it('settles a submission when its page is stored, and keeps a failed one as the failure record', async () => {
     site = await startSite({ '/missing': (response) => response.writeHead(404).end() });
     const { producer, store, databasePath } = await setUp();
-    workers = await startWorkers({
-      redisUrl: redis.url,
-      queuePrefix: producer.prefix,
-      databasePath,
-      databaseUrl: '',
-      stages: ['fetch'],
-      fetchOptions: { allowPrivate: ['127.0.0.1'] },
-      hostDelayMs: 0,
-      log: () => undefined,
-    });
+    workers = await startFetchWorker(producer.prefix, databasePath);
     const ok = site.url('/page');
     const missing = site.url('/missing');
     await submitFetch(producer.fetch, store, { url: ok, source: 'url' });
@@ -134,17 +137,72 @@ describe.skipIf(!ledgerInStore)('submission ledger (pending pages) and requeue-p
     const { pageId } = (await producer.fetch.getJob(fetchJobId(ok)))!.returnvalue;
     expect(await store.getPage(pageId)).toMatchObject({ url: ok, status: 'fetched' });
   });
-});
 
-describe.runIf(!ledgerInStore)('requeue-pending without a ledger in the store', () => {
-  it('says clearly that the store keeps no submission ledger', async () => {
-    const store = SqliteStore.open(':memory:');
-    try {
-      await expect(requeuePendingCommand({ olderThan: '10m', config: { redisUrl: 'redis://127.0.0.1:1', queuePrefix: '{x}' }, store })).rejects.toThrow(
-        /keeps no submission ledger/,
-      );
-    } finally {
-      await store.close();
-    }
+  it('queues again a submission whose job had finished when the same URL came again', async () => {
+    site = await startSite({ '/missing': (response) => response.writeHead(404).end() });
+    const { producer, store, databasePath } = await setUp();
+    workers = await startFetchWorker(producer.prefix, databasePath);
+    const ok = site.url('/page');
+    const missing = site.url('/missing');
+    const urls = [ok, missing].sort();
+    const pendingUrls = async (): Promise<(string | null)[]> => (await store.listPendingSubmissions({ olderThan: future() })).map((page) => page.url).sort();
+    const finished = async (): Promise<boolean> =>
+      (await producer.fetch.getJobState(fetchJobId(ok))) === 'completed' && (await producer.fetch.getJobState(fetchJobId(missing))) === 'failed';
+    for (const url of urls) await submitFetch(producer.fetch, store, { url, source: 'api' });
+    await until('both fetch jobs to finish', finished);
+
+    // Redis still keeps the finished jobs: the submissions are duplicates, yet pending again in the ledger.
+    for (const url of urls) expect(await submitFetch(producer.fetch, store, { url, source: 'api' })).toMatchObject({ created: false });
+    expect(await pendingUrls()).toEqual(urls);
+
+    const summary = await requeuePending({ ledger: store, queue: producer.fetch, olderThanMs: 0 });
+    expect(summary.requeued.sort()).toEqual(urls);
+    await until('both submissions to be settled', async () => (await pendingUrls()).length === 0 && (await finished()));
+    expect(site.seen.filter((seen) => seen.path === '/page')).toHaveLength(2);
+    expect(site.seen.filter((seen) => seen.path === '/missing')).toHaveLength(2);
+    expect(await store.listFailures()).toEqual([expect.objectContaining({ url: missing, status: 'failed', errorCode: 'http_error' })]);
   });
+
+  it('loses none of 20 API submissions when Redis restarts empty: requeue-pending queues them again and every page is stored', async () => {
+    site = await startSite();
+    const { producer, store, databasePath } = await setUp();
+    const urls = Array.from({ length: 20 }, (_, n) => site!.url(`/story/${n}`));
+    const app = await buildApp({ store, queues: { fetch: producer.fetch, moderate: producer.moderate }, token: null, allowPrivate: ['127.0.0.1'] });
+    try {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/pages',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ pages: urls.map((url) => ({ url })) }),
+      });
+      expect(response.statusCode).toBe(202);
+      expect(response.json().pages.map((page: { status: string }) => page.status)).toEqual(urls.map(() => 'queued'));
+    } finally {
+      await app.close();
+    }
+    expect(await producer.fetch.getJobCountByTypes('waiting')).toBe(20);
+
+    // A new redis-server on the same port, without persistence: every queued job is gone.
+    await redis.restart();
+    await until('the producer to reconnect', () => producer.connection.status === 'ready');
+    expect(await producer.fetch.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed')).toBe(0);
+
+    const out = new PassThrough();
+    const summary = await requeuePendingCommand({ olderThan: '0s', config: { redisUrl: redis.url, queuePrefix: producer.prefix }, store, stdout: out });
+    expect(summary.requeued.sort()).toEqual([...urls].sort());
+    expect(String(out.read())).toContain('20 pending, 20 requeued');
+
+    workers = await startFetchWorker(producer.prefix, databasePath);
+    await until('all 20 fetch jobs to complete', async () => (await producer.fetch.getCompletedCount()) === 20, 60_000);
+
+    for (const url of urls) {
+      const { pageId } = (await producer.fetch.getJob(fetchJobId(url)))!.returnvalue;
+      expect(await store.getPage(pageId), url).toMatchObject({ url, source: 'url', status: 'fetched' });
+      expect(Buffer.from((await store.getRawPage(pageId))!).toString('utf8')).toBe(PAGE);
+    }
+    expect(await producer.fetch.getFailedCount()).toBe(0);
+    expect(await producer.moderate.getJobCountByTypes('waiting')).toBe(20);
+    expect(await store.listPendingSubmissions({ olderThan: future() })).toEqual([]);
+    expect(site.seen.map((seen) => seen.path).sort()).toEqual(urls.map((url) => new URL(url).pathname).sort());
+  }, 90_000);
 });

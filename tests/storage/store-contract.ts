@@ -38,6 +38,13 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
+/** Hex sha256 of no bytes: the content key of a submission's pending row. */
+const EMPTY_SHA256 = createHash('sha256').update(new Uint8Array(0)).digest('hex');
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
 function withoutStoreFields(stored: StoredArticle): Article {
   const { id: _id, pageId: _pageId, createdAt: _createdAt, ...article } = stored;
   return article;
@@ -323,6 +330,147 @@ export function describeStoreContract(
         expect((await store.listArticles({ limit: 20, offset: 40 })).map((s) => s.id)).toEqual(ids.slice(40));
         expect(await store.listArticles({ offset: 55 })).toEqual([]);
         expect(await store.listArticles({ limit: 5000 })).toHaveLength(55);
+      });
+    });
+
+    describe('submission ledger', () => {
+      const NO_BYTES = new Uint8Array(0);
+      const inAMinute = (): string => new Date(Date.now() + 60_000).toISOString();
+      const pendingIds = async (): Promise<string[]> => (await store.listPendingSubmissions({ olderThan: inAMinute() })).map((page) => page.id);
+
+      it('records a submission as a pending page without bytes, keyed like every page', async () => {
+        const url = `${URL_A}&utm_source=feed`;
+        const submitted = await store.recordSubmission({ url, source: 'api' });
+        expect(submitted).toMatchObject({
+          url,
+          name: null,
+          source: 'api',
+          status: 'pending',
+          errorCode: null,
+          errorMessage: null,
+          contentSha256: EMPTY_SHA256,
+          contentType: null,
+          articleId: null,
+        });
+        expect(submitted.updatedAt).toBe(submitted.createdAt);
+        expect(await store.getPage(submitted.id)).toEqual(submitted);
+        expect((await store.getRawPage(submitted.id))?.byteLength).toBe(0);
+        // The fetch stage records a failure on this very row: a page of the URL without bytes.
+        expect(await store.putPage({ url: URL_A, source: 'url', raw: NO_BYTES })).toEqual({ page: submitted, created: false });
+        expect(await pendingIds()).toEqual([submitted.id]);
+      });
+
+      it('keeps one row per normalised URL and refreshes it on every submission', async () => {
+        const first = await store.recordSubmission({ url: URL_A, source: 'api' });
+        const again = await store.recordSubmission({ url: 'HTTPS://News.Example.COM:443/zurich/rents?utm_source=x&id=42#top', source: 'url' });
+        expect(again).toEqual({ ...first, updatedAt: again.updatedAt });
+        expect(again.updatedAt > first.updatedAt).toBe(true);
+        const concurrent = await Promise.all(Array.from({ length: 5 }, () => store.recordSubmission({ url: URL_A, source: 'api' })));
+        expect(new Set(concurrent.map((page) => page.id))).toEqual(new Set([first.id]));
+        expect(await pendingIds()).toEqual([first.id]);
+      });
+
+      it('keeps a failed fetch as the failure record, and sets it back to pending when the URL comes again', async () => {
+        const submitted = await store.recordSubmission({ url: URL_A, source: 'api' });
+        // As the fetch stage records a failure: the URL's page without bytes, marked failed.
+        const { page } = await store.putPage({ url: URL_A, source: 'url', raw: NO_BYTES });
+        const failed = await store.saveFailure(page.id, { code: 'http_error', message: 'HTTP 404' });
+        expect(failed).toMatchObject({ id: submitted.id, status: 'failed', errorCode: 'http_error' });
+        expect(await pendingIds()).toEqual([]);
+        await store.settleSubmission(URL_A);
+        expect(await store.listFailures()).toEqual([failed]);
+
+        const again = await store.recordSubmission({ url: URL_A, source: 'api' });
+        expect(again).toMatchObject({ id: submitted.id, status: 'pending', errorCode: null, errorMessage: null });
+        expect(again.updatedAt > failed.updatedAt).toBe(true);
+        expect(await store.listFailures()).toEqual([]);
+        expect(await pendingIds()).toEqual([submitted.id]);
+      });
+
+      it('leaves a stored page without bytes as it is', async () => {
+        const { page } = await store.putPage({ url: URL_A, source: 'file', raw: NO_BYTES });
+        expect(await store.recordSubmission({ url: URL_A, source: 'api' })).toEqual(page);
+        await store.settleSubmission(URL_A);
+        expect(await store.getPage(page.id)).toEqual(page);
+        expect(await pendingIds()).toEqual([]);
+      });
+
+      it('settles a submission once its page is stored, deleting only the pending row', async () => {
+        const submitted = await store.recordSubmission({ url: URL_A, source: 'url' });
+        const other = await store.recordSubmission({ url: 'https://news.example.com/other', source: 'url' });
+        const { page, created } = await store.putPage(pageFor(URL_A, HTML_A));
+        expect(created).toBe(true);
+        expect(page.id).not.toBe(submitted.id);
+
+        await store.settleSubmission(`${URL_A}#comments`);
+        expect(await store.getPage(submitted.id)).toBeNull();
+        expect(await store.getPage(page.id)).toEqual(page);
+        expect(Buffer.from((await store.getRawPage(page.id))!).toString('utf8')).toBe(HTML_A);
+        expect(await pendingIds()).toEqual([other.id]);
+
+        await store.settleSubmission(URL_A);
+        await store.settleSubmission('https://never.example/');
+        expect(await pendingIds()).toEqual([other.id]);
+        await expect(store.settleSubmission('/relative/path')).rejects.toMatchObject({ code: 'bad_input' });
+      });
+
+      it('lists submissions pending since before a cutoff, in id order, page by page', async () => {
+        const old: string[] = [];
+        for (let n = 0; n < 7; n++) {
+          old.push((await store.recordSubmission({ url: `https://news.example.com/story/${n}`, source: 'url' })).id);
+        }
+        await sleep(5);
+        const cutoff = new Date().toISOString();
+        await sleep(5);
+        const young = await store.recordSubmission({ url: 'https://news.example.com/young', source: 'url' });
+        // Submitted again after the cutoff: young again.
+        const refreshed = await store.recordSubmission({ url: 'https://news.example.com/story/6', source: 'url' });
+        old.splice(old.indexOf(refreshed.id), 1);
+        old.sort();
+        const listed = async (options: { olderThan: string; afterId?: string; limit?: number }) =>
+          (await store.listPendingSubmissions(options)).map((page) => page.id);
+
+        expect(await listed({ olderThan: cutoff })).toEqual(old);
+        expect(await listed({ olderThan: inAMinute() })).toEqual([...old, young.id, refreshed.id].sort());
+        expect(await listed({ olderThan: '2000-01-01T00:00:00Z' })).toEqual([]);
+
+        const pages: string[][] = [];
+        let afterId: string | undefined;
+        for (;;) {
+          const ids = await listed({ olderThan: cutoff, afterId, limit: 4 });
+          if (ids.length === 0) break;
+          pages.push(ids);
+          afterId = ids[ids.length - 1];
+        }
+        expect(pages.map((ids) => ids.length)).toEqual([4, 2]);
+        expect(pages.flat()).toEqual(old);
+        expect(await listed({ olderThan: cutoff, limit: 0 })).toEqual(old.slice(0, 1));
+
+        for (const olderThan of ['yesterday', '', 42 as unknown as string]) {
+          await expect(store.listPendingSubmissions({ olderThan }), String(olderThan)).rejects.toMatchObject({ name: 'WinnowError', code: 'bad_input' });
+        }
+        await expect(store.listPendingSubmissions({ olderThan: cutoff, afterId: 7 as unknown as string })).rejects.toMatchObject({ code: 'bad_input' });
+      });
+
+      it('leaves pending rows out of articles, failures, done pages, review and URL lookups', async () => {
+        const pending = await store.recordSubmission({ url: URL_A, source: 'api' });
+        await store.recordSubmission({ url: 'https://news.example.com/waiting', source: 'api' });
+        const stored = await storeArticle(URL_A);
+        expect(stored.pageId).not.toBe(pending.id);
+        expect((await store.listArticles()).map((summary) => summary.id)).toEqual([stored.id]);
+        expect(await store.listFailures()).toEqual([]);
+        expect(await store.listDonePageIds()).toEqual([stored.pageId]);
+        expect(new Set((await store.listReviewCandidates()).map((candidate) => candidate.pageId))).toEqual(new Set([stored.pageId]));
+        expect(await store.getArticle(URL_A)).toEqual(stored);
+        expect(await store.getArticle(pending.id)).toBeNull();
+        expect(await store.getArticle('https://news.example.com/waiting')).toBeNull();
+        expect(await store.countArticlesByModel()).toEqual({ [stored.model]: 1 });
+        expect(await store.reviewStats()).toMatchObject({ corrections: 0, reviewedPages: 0 });
+      });
+
+      it('refuses a submission whose URL is not absolute, and records nothing', async () => {
+        await expect(store.recordSubmission({ url: '/relative/path', source: 'api' })).rejects.toMatchObject({ name: 'WinnowError', code: 'bad_input' });
+        expect(await pendingIds()).toEqual([]);
       });
     });
 

@@ -4,7 +4,8 @@ import { AllowList, validateUrl } from '../../fetch/ssrf.js';
 import { FetchError } from '../../fetch/errors.js';
 import type { PageRecord, Store, StoredArticle } from '../../storage/store.js';
 import { tryNormalizeUrl } from '../../storage/url-key.js';
-import { enqueueFetch, enqueueModerate, moderateJobId } from '../../../workers/queues.js';
+import { enqueueModerate, moderateJobId, type Enqueued } from '../../../workers/queues.js';
+import { submissionLedgerOf, submitFetch } from '../../../workers/submissions.js';
 import { ApiError, errorBodySchema, MAX_BATCH } from '../errors.js';
 import type { QueueAccess } from '../queue-access.js';
 import { articleWithTextSchema, bearerSecurity } from '../schemas.js';
@@ -115,6 +116,25 @@ const pageStatusSchema = {
 
 /** `POST /v1/pages` (submit) and `GET /v1/pages/:id` (state of a job or page). */
 export const pagesRoutes: FastifyPluginAsync<PagesRouteOptions> = async (app, { store, access, allowPrivate }) => {
+  const ledger = submissionLedgerOf(store);
+
+  /**
+   * Record a URL submission in the database, then queue its fetch job. A submission the database
+   * cannot record is answered 503 like a Redis outage, naming the item, and its job is not queued
+   * (the items before it are: sent again, they come back as duplicates).
+   */
+  const submitUrl = async (url: string, item: number): Promise<Enqueued> => {
+    try {
+      return await submitFetch(access.queues.fetch, ledger, { url, source: 'api' }, (call) => access.run(call));
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError('WINNOW_ERR_QUEUE_UNAVAILABLE', 'the database cannot record the submission, so it was not queued; try again later', {
+        item,
+        cause: error,
+      });
+    }
+  };
+
   app.post<{ Body: SubmitBody }>(
     '/v1/pages',
     {
@@ -123,6 +143,7 @@ export const pagesRoutes: FastifyPluginAsync<PagesRouteOptions> = async (app, { 
         summary: 'Queue pages: URLs to fetch, or saved HTML to moderate',
         description:
           'Every URL is checked before anything is queued; one bad item fails the whole request (400, `item` names it). ' +
+          'A URL is recorded in the database before its fetch job is queued, so a Redis that loses its data loses no submission (`winnow requeue-pending`). ' +
           'JSON bodies are limited to 1 MiB, except that submitted HTML may be up to 10 MiB per page.',
         security: bearerSecurity,
         body: submitBodySchema,
@@ -148,9 +169,9 @@ export const pagesRoutes: FastifyPluginAsync<PagesRouteOptions> = async (app, { 
 
       await access.ensureUp();
       const results: SubmitResult[] = [];
-      for (const item of items) {
+      for (const [index, item] of items.entries()) {
         if (item.html === undefined) {
-          const enqueued = await access.run(() => enqueueFetch(access.queues.fetch, item.url));
+          const enqueued = await submitUrl(item.url, index);
           results.push({ id: enqueued.jobId, url: item.url, status: enqueued.created ? 'queued' : 'duplicate' });
         } else {
           const { page } = await store.putPage({ url: item.url, source: 'api', raw: Buffer.from(item.html, 'utf8'), contentType: 'text/html; charset=utf-8' });

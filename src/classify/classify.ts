@@ -4,7 +4,7 @@ import { READABILITY_KEPT } from '../features/constants.js';
 import { argmax } from '../text/normalize.js';
 import { LABELS, type Label, type SmoothingRule } from '../types.js';
 import type { Model } from './model.js';
-import { scoreNaiveBayes, softmax, topFeatures } from './naive-bayes.js';
+import { likelihoodRows, scoreNaiveBayes, softmax, TopContributions, type NaiveBayesParameters } from './naive-bayes.js';
 import { smoothLabels } from './smooth.js';
 import { contextFeatures, mergeBags } from './context.js';
 
@@ -33,11 +33,153 @@ export function scoreBlocks(blocks: Block[], features: FeatureBag[], model: Mode
   return { scores: bags.map((bag) => scoreNaiveBayes(model.contextNb!, bag)), bags };
 }
 
+/** Log-likelihood rows a block's tokens found, in the order they were summed. */
+type Rows = (number[] | undefined)[];
+
+/** One pass of Naive Bayes over a page's bags, keeping the rows each token found for explanations. */
+interface PassResult {
+  scores: number[][];
+  rows: Rows[];
+}
+
+/**
+ * Score each bag, then (when given) its extra bag, in one sum per block: the same sum, in the
+ * same order, as scoring the merged bag. Rows are looked up once and kept.
+ */
+function scorePass(model: NaiveBayesParameters, bags: FeatureBag[], extra: FeatureBag[] | null): PassResult {
+  const index = likelihoodRows(model);
+  const classes = model.logPriors.length;
+  const scores: number[][] = [];
+  const rows: Rows[] = [];
+  for (let i = 0; i < bags.length; i++) {
+    const sums = [...model.logPriors];
+    const found: Rows = [];
+    // Map#forEach walks entries in insertion order without allocating an entry per token.
+    const add = (weight: number, token: string) => {
+      const row = index.get(token);
+      found.push(row);
+      if (!row) return;
+      for (let c = 0; c < classes; c++) sums[c] += weight * row[c];
+    };
+    bags[i].forEach(add);
+    if (extra) extra[i].forEach(add);
+    scores.push(sums);
+    rows.push(found);
+  }
+  return { scores, rows };
+}
+
+/** Rows of one token in the first-pass and the second-pass model. */
+type RowPair = [number[] | undefined, number[] | undefined];
+
+const jointIndexes = new WeakMap<NaiveBayesParameters, { second: NaiveBayesParameters; rows: Map<string, RowPair> }>();
+
+/** Both models' rows under one key, so a block's tokens are looked up once for both passes. */
+function jointRows(first: NaiveBayesParameters, second: NaiveBayesParameters): Map<string, RowPair> {
+  const cached = jointIndexes.get(first);
+  if (cached && cached.second === second) return cached.rows;
+  const rows = new Map<string, RowPair>();
+  for (const [token, row] of likelihoodRows(first)) rows.set(token, [row, undefined]);
+  for (const [token, row] of likelihoodRows(second)) {
+    const pair = rows.get(token);
+    if (pair) pair[1] = row;
+    else rows.set(token, [undefined, row]);
+  }
+  jointIndexes.set(first, { second, rows });
+  return rows;
+}
+
+/**
+ * Both passes over bags that do not share tokens with their context bags: each block token is
+ * looked up once, for both models. Sums run in the same order as `scorePass` on the merged bags.
+ */
+function scoreDisjointPasses(
+  blocks: Block[],
+  features: FeatureBag[],
+  first: NaiveBayesParameters,
+  second: NaiveBayesParameters,
+): { scores: number[][]; rows: Rows[]; context: FeatureBag[] } | null {
+  const joint = jointRows(first, second);
+  const classes = first.logPriors.length;
+  const firstScores: number[][] = [];
+  const pairs: (RowPair | undefined)[][] = [];
+  for (const bag of features) {
+    const sums = [...first.logPriors];
+    const found: (RowPair | undefined)[] = [];
+    bag.forEach((weight, token) => {
+      const pair = joint.get(token);
+      found.push(pair);
+      const row = pair?.[0];
+      if (!row) return;
+      for (let c = 0; c < classes; c++) sums[c] += weight * row[c];
+    });
+    firstScores.push(sums);
+    pairs.push(found);
+  }
+  const context = contextFeatures(blocks, firstScores.map((scores) => softmax(scores)), first.classes);
+  if (!features.every((bag, i) => disjoint(bag, context[i]))) return null;
+  const secondIndex = likelihoodRows(second);
+  const secondClasses = second.logPriors.length;
+  const scores: number[][] = [];
+  const rows: Rows[] = [];
+  features.forEach((bag, i) => {
+    const sums = [...second.logPriors];
+    const found: Rows = [];
+    const add = (weight: number, row: number[] | undefined) => {
+      found.push(row);
+      if (!row) return;
+      for (let c = 0; c < secondClasses; c++) sums[c] += weight * row[c];
+    };
+    let k = 0;
+    bag.forEach((weight) => add(weight, pairs[i][k++]?.[1]));
+    context[i].forEach((weight, token) => add(weight, secondIndex.get(token)));
+    scores.push(sums);
+    rows.push(found);
+  });
+  return { scores, rows, context };
+}
+
+/** True when no token of `b` is in `a`: then merging is appending, and `scorePass` sums the merged bag. */
+function disjoint(a: FeatureBag, b: FeatureBag): boolean {
+  for (const token of b.keys()) if (a.has(token)) return false;
+  return true;
+}
+
+/**
+ * Both passes, as `scoreBlocks` computes them, plus the explainer's rows per block. The
+ * context tokens never share a name with block features, so the merged bag is the block's bag
+ * followed by its context bag and need not be built.
+ */
+function scoreWithRows(blocks: Block[], features: FeatureBag[], model: Model): { scores: number[][]; rows: Rows[]; bags: FeatureBag[][] } {
+  if (!model.contextNb) {
+    const only = scorePass(model.nb, features, null);
+    return { scores: only.scores, rows: only.rows, bags: features.map((bag) => [bag]) };
+  }
+  const both = scoreDisjointPasses(blocks, features, model.nb, model.contextNb);
+  if (both) return { scores: both.scores, rows: both.rows, bags: features.map((bag, i) => [bag, both.context[i]]) };
+  // A context token also among a block's features: score the merged bags as `scoreBlocks` does.
+  const { scores, bags } = scoreBlocks(blocks, features, model);
+  const second = scorePass(model.contextNb, bags, null);
+  return { scores, rows: second.rows, bags: bags.map((bag) => [bag]) };
+}
+
+/** Tokens that pushed hardest toward the label, from the rows scoring found (see `topFeatures`). */
+function explain(bags: FeatureBag[], rows: Rows, classIndex: number): string[] {
+  const top = new TopContributions(classIndex, 5);
+  let k = 0;
+  for (const bag of bags) {
+    bag.forEach((weight, token) => {
+      const row = rows[k++];
+      if (row) top.add(token, weight, row);
+    });
+  }
+  return top.format();
+}
+
 /** Score every block with the model, then let page structure smooth the labels. */
 export function classifyBlocks(blocks: Block[], features: FeatureBag[], model: Model, kept: Float64Array | null = null): BlockVerdict[] {
   const labels = model.nb.classes as Label[];
-  const { scores, bags } = scoreBlocks(blocks, features, model);
-  const explainer = model.contextNb ?? model.nb;
+  const { scores, rows, bags } = scoreWithRows(blocks, features, model);
   const bias = model.bias ?? [];
   const posteriors = scores.map((row) => softmax(row.map((score, c) => score + (bias[c] ?? 0) * model.temperature), model.temperature));
   const keptRepeats = kept ? repeatsWithKeptBlocks(blocks, kept) : new Set<string>();
@@ -58,12 +200,19 @@ export function classifyBlocks(blocks: Block[], features: FeatureBag[], model: M
     return {
       label,
       confidence: round(result.confidence),
-      scores: Object.fromEntries(LABELS.map((name) => [name, round(posteriors[i][labels.indexOf(name)])])) as Record<Label, number>,
+      scores: labelScores(posteriors[i], labels),
       rawLabel: rawIndex !== result.labelIndex ? labels[rawIndex] : undefined,
       smoothedBy: result.smoothedBy,
-      topFeatures: topFeatures(explainer, bags[i], result.labelIndex),
+      topFeatures: explain(bags[i], rows[i], result.labelIndex),
     };
   });
+}
+
+/** A posterior (in `labels` order) by label name, in LABELS order, rounded. */
+function labelScores(posterior: number[], labels: Label[]): Record<Label, number> {
+  const scores = {} as Record<Label, number>;
+  for (const name of LABELS) scores[name] = round(posterior[labels.indexOf(name)]);
+  return scores;
 }
 
 /** Repeat groups (posts, answers) with at least one block Readability kept. */

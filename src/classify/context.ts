@@ -10,16 +10,18 @@ import { argmax } from '../text/normalize.js';
  */
 export function contextFeatures(blocks: Block[], firstPass: number[][], labels: readonly string[]): FeatureBag[] {
   const best = firstPass.map(argmax);
-  const parents = groupBy(blocks, (block) => containerOf(block.path, 1));
-  const grandparents = groupBy(blocks, (block) => containerOf(block.path, 2));
-  return blocks.map((block, i) => {
+  const parentKeys = blocks.map((block) => containerOf(block.path, 1));
+  const grandparentKeys = blocks.map((block) => containerOf(block.path, 2));
+  const parents = groupBy(parentKeys);
+  const grandparents = groupBy(grandparentKeys);
+  return blocks.map((_, i) => {
     const bag: FeatureBag = new Map();
     const add = (token: string) => bag.set(token, (bag.get(token) ?? 0) + CONTEXT_WEIGHT);
     // The first and last blocks get no neighbour token: "edge" is rare and would weigh too much.
     if (i > 0) add(`c_prev=${labels[best[i - 1]]}`);
     if (i < blocks.length - 1) add(`c_next=${labels[best[i + 1]]}`);
-    add(`c_par=${majority(parents.get(containerOf(block.path, 1)) ?? [], i, firstPass, labels)}`);
-    add(`c_gp=${majority(grandparents.get(containerOf(block.path, 2)) ?? [], i, firstPass, labels)}`);
+    add(`c_par=${majority(parents.get(parentKeys[i]) ?? [], i, firstPass, labels)}`);
+    add(`c_gp=${majority(grandparents.get(grandparentKeys[i]) ?? [], i, firstPass, labels)}`);
     return bag;
   });
 }
@@ -31,7 +33,8 @@ function majority(members: number[], self: number, firstPass: number[][], labels
   for (const member of members) {
     if (member === self) continue;
     others++;
-    firstPass[member].forEach((p, c) => (sums[c] += p));
+    const posterior = firstPass[member];
+    for (let c = 0; c < posterior.length; c++) sums[c] += posterior[c];
   }
   return others === 0 ? 'alone' : labels[argmax(sums)];
 }
@@ -48,13 +51,13 @@ export function containerOf(path: string, levels: number): string {
   return current;
 }
 
-function groupBy(blocks: Block[], key: (block: Block) => string): Map<string, number[]> {
+/** Block indexes by key. */
+function groupBy(keys: string[]): Map<string, number[]> {
   const groups = new Map<string, number[]>();
-  blocks.forEach((block, i) => {
-    const k = key(block);
-    const members = groups.get(k);
+  keys.forEach((key, i) => {
+    const members = groups.get(key);
     if (members) members.push(i);
-    else groups.set(k, [i]);
+    else groups.set(key, [i]);
   });
   return groups;
 }

@@ -95,17 +95,67 @@ export function softmax(scores: number[], temperature = 1): number[] {
  * `token (+margin)`, strongest first.
  */
 export function topFeatures(model: NaiveBayesParameters, features: Map<string, number>, classIndex: number, limit = 5): string[] {
-  const contributions: [string, number][] = [];
+  const top = new TopContributions(classIndex, limit);
   for (const [token, weight] of features) {
     const row = model.logLikelihoods[token];
-    if (!row) continue;
-    let other = -Infinity;
-    for (let c = 0; c < row.length; c++) if (c !== classIndex && row[c] > other) other = row[c];
-    const margin = weight * (row[classIndex] - other);
-    if (margin > 0) contributions.push([token, margin]);
+    if (row) top.add(token, weight, row);
   }
-  contributions.sort((a, b) => b[1] - a[1]);
-  return contributions.slice(0, limit).map(([token, margin]) => `${token} (+${margin.toFixed(1)})`);
+  return top.format();
+}
+
+/**
+ * The strongest positive contributions toward one class, kept while tokens stream past: the
+ * same list as sorting every contribution by margin (ties in arrival order) and keeping the
+ * first `limit`, without sorting them all.
+ */
+export class TopContributions {
+  private readonly tokens: string[] = [];
+  private readonly margins: number[] = [];
+
+  constructor(
+    private readonly classIndex: number,
+    private readonly limit: number,
+  ) {}
+
+  /** One token's weight and log-likelihood row (in class order). */
+  add(token: string, weight: number, row: readonly number[]): void {
+    let other = -Infinity;
+    for (let c = 0; c < row.length; c++) if (c !== this.classIndex && row[c] > other) other = row[c];
+    const margin = weight * (row[this.classIndex] - other);
+    if (!(margin > 0)) return;
+    // After every kept margin at least as large: a tie goes to the earlier token.
+    let at = this.margins.length;
+    while (at > 0 && this.margins[at - 1] < margin) at--;
+    if (at >= this.limit) return;
+    // Shift the weaker ones down one place; the last falls off once `limit` are kept.
+    for (let j = Math.min(this.tokens.length, this.limit - 1); j > at; j--) {
+      this.tokens[j] = this.tokens[j - 1];
+      this.margins[j] = this.margins[j - 1];
+    }
+    this.tokens[at] = token;
+    this.margins[at] = margin;
+  }
+
+  /** `token (+margin)`, strongest first. */
+  format(): string[] {
+    return this.tokens.map((token, i) => `${token} (+${this.margins[i].toFixed(1)})`);
+  }
+}
+
+const rowIndexes = new WeakMap<Record<string, number[]>, Map<string, number[]>>();
+
+/**
+ * The model's log-likelihood rows as a Map, built once per parameters object: a Map lookup by
+ * a freshly built token string is cheaper than a lookup in a large plain object. A model is
+ * data and is not changed after training.
+ */
+export function likelihoodRows(model: NaiveBayesParameters): Map<string, number[]> {
+  let rows = rowIndexes.get(model.logLikelihoods);
+  if (!rows) {
+    rows = new Map(Object.entries(model.logLikelihoods));
+    rowIndexes.set(model.logLikelihoods, rows);
+  }
+  return rows;
 }
 
 /** Six decimals: enough for log probabilities, and the model file stays small and diffable. */

@@ -42,17 +42,18 @@ const EMPTY_METADATA: PageMetadata = {
 export function readabilityVerdict(document: Document, blocks: Block[], limits: PageLimits = DEFAULT_LIMITS): ReadabilityVerdict {
   const kept = new Float64Array(blocks.length);
   const owner = new Map<Text, number>();
-  const byText = new Map<string, number[]>();
   const totals = new Float64Array(blocks.length);
+  // Each text node's trimmed text and block, read before Readability touches the page.
+  const texts: string[] = [];
+  const textBlocks: number[] = [];
   for (const block of blocks) {
     for (const node of block.textNodes) {
       owner.set(node, block.index);
       const key = node.data.trim();
       if (!key) continue;
       totals[block.index] += key.length;
-      const list = byText.get(key);
-      if (list) list.push(block.index);
-      else byText.set(key, [block.index]);
+      texts.push(key);
+      textBlocks.push(block.index);
     }
   }
 
@@ -70,6 +71,8 @@ export function readabilityVerdict(document: Document, blocks: Block[], limits: 
   const content = article.content;
   if (!content) return { metadata, kept, found: false };
 
+  // Blocks by text, for nodes Readability made anew: needed only after a retry, so built then.
+  let byText: Map<string, number[]> | null = null;
   const walker = (content.ownerDocument ?? document).createTreeWalker(content, 4 /* NodeFilter.SHOW_TEXT */);
   for (let node = walker.nextNode() as Text | null; node; node = walker.nextNode() as Text | null) {
     const key = node.data.trim();
@@ -79,6 +82,7 @@ export function readabilityVerdict(document: Document, blocks: Block[], limits: 
       kept[index] += key.length;
       continue;
     }
+    byText ??= blocksByText(texts, textBlocks);
     for (const candidate of byText.get(key) ?? []) kept[candidate] += key.length;
   }
   for (let i = 0; i < kept.length; i++) kept[i] = totals[i] > 0 ? Math.min(1, kept[i] / totals[i]) : 0;
@@ -88,6 +92,17 @@ export function readabilityVerdict(document: Document, blocks: Block[], limits: 
     if (title && block.headingLevel > 0 && comparable(block.text) === title) kept[block.index] = 1;
   }
   return { metadata, kept, found: true };
+}
+
+/** Block indexes by text, from parallel lists of texts and their blocks. */
+function blocksByText(texts: string[], textBlocks: number[]): Map<string, number[]> {
+  const byText = new Map<string, number[]>();
+  texts.forEach((key, i) => {
+    const list = byText.get(key);
+    if (list) list.push(textBlocks[i]);
+    else byText.set(key, [textBlocks[i]]);
+  });
+  return byText;
 }
 
 type ReadabilityResult = NonNullable<ReturnType<Readability<Node>['parse']>>;

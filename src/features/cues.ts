@@ -33,11 +33,25 @@ const BOILERPLATE_TEXT = wordList([
   'suscríbete', 'boletín', 'compartir', 'comentarios', 'lee también', 'más leídas',
 ]);
 
-/** Class/id fragments of ad and selling containers (whole tokens, split on non-letters). */
-const PROMO_CLASS = /(?:^|[^a-z])(?:ad|ads|adv|advert|advertisement|adslot|adunit|dfp|gpt|sponsor|sponsored|promo|promoted|taboola|outbrain|trc|affiliate|aff|deal|deals|shop|shopping|commerce|partner|offer|coupon|native|paid|mpu|leaderboard|skyscraper|billboard)(?:[^a-z]|$)/i;
+/**
+ * Class/id words of ad and selling containers. A class value carries the cue when one of its
+ * letter runs (split on anything but a-z, after lowercasing) is one of these words.
+ */
+const PROMO_CLASS = new Set([
+  'ad', 'ads', 'adv', 'advert', 'advertisement', 'adslot', 'adunit', 'dfp', 'gpt', 'sponsor', 'sponsored', 'promo',
+  'promoted', 'taboola', 'outbrain', 'trc', 'affiliate', 'aff', 'deal', 'deals', 'shop', 'shopping', 'commerce',
+  'partner', 'offer', 'coupon', 'native', 'paid', 'mpu', 'leaderboard', 'skyscraper', 'billboard',
+]);
 
-/** Class/id fragments of site chrome containers. */
-const BOILERPLATE_CLASS = /(?:^|[^a-z])(?:nav|navbar|menu|header|masthead|footer|cookie|consent|gdpr|newsletter|subscribe|signup|share|sharing|social|related|recirc|comment|comments|breadcrumb|breadcrumbs|tags?|author|byline|bio|caption|credit|meta|paywall|meter|toc|pagination|pager|trending|popular)(?:[^a-z]|$)/i;
+/** Class/id words of site chrome containers (matched as PROMO_CLASS is). */
+const BOILERPLATE_CLASS = new Set([
+  'nav', 'navbar', 'menu', 'header', 'masthead', 'footer', 'cookie', 'consent', 'gdpr', 'newsletter', 'subscribe',
+  'signup', 'share', 'sharing', 'social', 'related', 'recirc', 'comment', 'comments', 'breadcrumb', 'breadcrumbs',
+  'tag', 'tags', 'author', 'byline', 'bio', 'caption', 'credit', 'meta', 'paywall', 'meter', 'toc', 'pagination',
+  'pager', 'trending', 'popular',
+]);
+
+const LETTER_RUN = /[a-z]+/g;
 
 /** Cue tokens for a piece of text (`promo`, `boilerplate`, both or none). */
 export function textCues(text: string): string[] {
@@ -49,9 +63,10 @@ export function textCues(text: string): string[] {
 
 /** Cue tokens for raw class/id attribute values (camelCase split first). */
 export function classCues(classAndId: string): string[] {
-  const split = classAndId.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  const words = classAndId.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().match(LETTER_RUN);
   const cues: string[] = [];
-  if (PROMO_CLASS.test(split)) cues.push('promo');
-  if (BOILERPLATE_CLASS.test(split)) cues.push('boilerplate');
+  if (words === null) return cues;
+  if (words.some((word) => PROMO_CLASS.has(word))) cues.push('promo');
+  if (words.some((word) => BOILERPLATE_CLASS.has(word))) cues.push('boilerplate');
   return cues;
 }

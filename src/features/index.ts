@@ -63,13 +63,14 @@ export function keptSpan(kept: Float64Array): [number, number] | null {
 }
 
 export function listingCues(blocks: Block[]): Map<string, string> {
+  const memo = pageMemo(blocks);
   const tally = new Map<string, { blocks: number; promo: number; boilerplate: number }>();
   for (const block of blocks) {
     if (!block.listingKey) continue;
     let entry = tally.get(block.listingKey);
     if (!entry) tally.set(block.listingKey, (entry = { blocks: 0, promo: 0, boilerplate: 0 }));
     entry.blocks++;
-    const cues = textCues(block.text);
+    const cues = memo.cues(block.text);
     if (cues.includes('promo') || PATTERNS.price.test(block.text)) entry.promo++;
     if (cues.includes('boilerplate')) entry.boilerplate++;
   }
@@ -85,6 +86,64 @@ export function listingCues(blocks: Block[]): Map<string, string> {
 export type FeatureBag = Map<string, number>;
 
 /**
+ * Work the blocks of one page share, done once per page: cue words of texts seen twice (a
+ * listing's blocks, section headings), heading tokens, the title in comparable form.
+ */
+class PageMemo {
+  private readonly textCueLists = new Map<string, string[]>();
+  private readonly headingTokens = new Map<string, string[]>();
+  private readonly semanticTags = new Map<string[], string[]>();
+  private title: { text: string; comparable: string } | null = null;
+
+  cues(text: string): string[] {
+    let cues = this.textCueLists.get(text);
+    if (cues === undefined) {
+      cues = textCues(text);
+      this.textCueLists.set(text, cues);
+    }
+    return cues;
+  }
+
+  /** Distinct stemmed tokens of a section heading, in order of first appearance. */
+  headingWords(heading: string, language: string): string[] {
+    const key = `${language}\u0000${heading}`;
+    let tokens = this.headingTokens.get(key);
+    if (tokens === undefined) {
+      tokens = [...new Set(textTokens(heading, language))];
+      this.headingTokens.set(key, tokens);
+    }
+    return tokens;
+  }
+
+  /** Distinct semantic tags among a block's ancestors, nearest first (blocks of one container share the list). */
+  semanticAncestors(ancestorTags: string[]): string[] {
+    let tags = this.semanticTags.get(ancestorTags);
+    if (tags === undefined) {
+      tags = [...new Set(ancestorTags)].filter((tag) => SEMANTIC_ANCESTORS.has(tag));
+      this.semanticTags.set(ancestorTags, tags);
+    }
+    return tags;
+  }
+
+  comparableTitle(title: string): string {
+    if (this.title === null || this.title.text !== title) this.title = { text: title, comparable: comparable(title) };
+    return this.title.comparable;
+  }
+}
+
+/** Keyed by the page's block list, which every block of the page is featurized with. */
+const memos = new WeakMap<Block[], PageMemo>();
+
+function pageMemo(blocks: Block[]): PageMemo {
+  let memo = memos.get(blocks);
+  if (!memo) {
+    memo = new PageMemo();
+    memos.set(blocks, memo);
+  }
+  return memo;
+}
+
+/**
  * A block's feature tokens: its words plus structure (tag, regions, class words, size, link
  * density, listing size, position, Readability's verdict on it and its neighbours, selling
  * patterns). Structural tokens are prefixed so they never collide with words.
@@ -92,49 +151,59 @@ export type FeatureBag = Map<string, number>;
 export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   const bag: FeatureBag = new Map();
   const add = (token: string, weight = STRUCTURE_WEIGHT) => bag.set(token, (bag.get(token) ?? 0) + weight);
+  // Every family of tokens but `w=` holds distinct names (prefixes differ, lists are deduplicated):
+  // those go in once and need no sum.
+  const put = (token: string, weight = STRUCTURE_WEIGHT) => bag.set(token, weight);
+  const memo = pageMemo(page.blocks);
 
-  add(`tag=${block.tag}`);
-  if (block.headingLevel) add('heading');
-  for (const tag of new Set(block.ancestorTags)) if (SEMANTIC_ANCESTORS.has(tag)) add(`in=${tag}`);
-  for (const token of block.classTokens) add(`cls=${token}`, CLASS_WEIGHT);
-  for (const cue of block.classCues) add(`ccue=${cue}`, CLASS_CUE_WEIGHT);
+  put(`tag=${block.tag}`);
+  if (block.headingLevel) put('heading');
+  for (const tag of memo.semanticAncestors(block.ancestorTags)) put(`in=${tag}`);
+  for (const token of block.classTokens) put(`cls=${token}`, CLASS_WEIGHT);
+  for (const cue of block.classCues) put(`ccue=${cue}`, CLASS_CUE_WEIGHT);
   const size = block.wordCount <= SHORT_BLOCK_WORDS ? 'short' : 'long';
-  for (const cue of textCues(block.text)) add(`tcue=${cue}.${size}`, CUE_WEIGHT);
-  if (block.wordCount <= SHORT_BLOCK_WORDS) add(`line=${comparable(block.text)}`, 1);
-  if (block.sectionHeading) for (const cue of textCues(block.sectionHeading)) add(`hcue=${cue}`, HEADING_CUE_WEIGHT);
+  for (const cue of memo.cues(block.text)) put(`tcue=${cue}.${size}`, CUE_WEIGHT);
+  // Short blocks need the comparable text for `line=`; others only when they might be the title.
+  let text: string | null = block.wordCount <= SHORT_BLOCK_WORDS ? comparable(block.text) : null;
+  if (text !== null) put(`line=${text}`, 1);
+  if (block.sectionHeading) for (const cue of memo.cues(block.sectionHeading)) put(`hcue=${cue}`, HEADING_CUE_WEIGHT);
   const listingCue = page.listingCues.get(block.listingKey ?? '');
-  if (listingCue) add(`lcue=${listingCue}`);
+  if (listingCue) put(`lcue=${listingCue}`);
 
-  add(`words=${bucket(block.wordCount, WORD_BUCKETS)}`);
+  put(`words=${bucket(block.wordCount, WORD_BUCKETS)}`);
   const density = block.wordCount > 0 ? block.linkWordCount / block.wordCount : 0;
-  add(`linkd=${bucket(density, LINK_DENSITY_BUCKETS)}`);
-  add(`links=${bucket(block.linkCount, [0, 1, 3])}`);
-  if (block.imageCount > 0) add('img');
+  put(`linkd=${bucket(density, LINK_DENSITY_BUCKETS)}`);
+  put(`links=${bucket(block.linkCount, [0, 1, 3])}`);
+  if (block.imageCount > 0) put('img');
 
-  add(`listing=${bucket(block.listingSize, LISTING_BUCKETS)}`);
-  if (block.listingUnit) add(`unit=${block.listingUnit}`);
+  put(`listing=${bucket(block.listingSize, LISTING_BUCKETS)}`);
+  if (block.listingUnit) put(`unit=${block.listingUnit}`);
 
   const position = Math.min(POSITION_BUCKETS - 1, Math.floor((block.index / Math.max(1, page.blocks.length)) * POSITION_BUCKETS));
-  add(`pos=${position}`);
+  put(`pos=${position}`);
 
   // Readability's verdict means more on prose than on a one-line label or an ad slot.
   const length = block.wordCount <= 8 ? 'short' : block.wordCount <= 30 ? 'mid' : 'long';
-  add(`rd=${readabilityToken(block.index, page)}.${length}`, READABILITY_WEIGHT);
-  add(`span=${spanPosition(block.index, page)}`);
-  if (block.repeatKey) add(`repeat=${page.keptRepeats.has(block.repeatKey) ? 'kept' : 'dropped'}`);
-  add(`rd_prev=${readabilityToken(block.index - 1, page)}`, 1);
-  add(`rd_next=${readabilityToken(block.index + 1, page)}`, 1);
+  put(`rd=${readabilityToken(block.index, page)}.${length}`, READABILITY_WEIGHT);
+  put(`span=${spanPosition(block.index, page)}`);
+  if (block.repeatKey) put(`repeat=${page.keptRepeats.has(block.repeatKey) ? 'kept' : 'dropped'}`);
+  put(`rd_prev=${readabilityToken(block.index - 1, page)}`, 1);
+  put(`rd_next=${readabilityToken(block.index + 1, page)}`, 1);
 
-  if (page.title && sameText(block.text, page.title)) add('is_title', STRUCTURE_WEIGHT * 2);
-  if (PATTERNS.price.test(block.text)) add('price');
-  if (PATTERNS.discount.test(block.text)) add('discount');
-  if (PATTERNS.code.test(block.text)) add('code');
-  if (PATTERNS.sentenceEnd.test(block.text)) add('sentence_end');
+  if (page.title) {
+    const title = memo.comparableTitle(page.title);
+    if (text === null && mayStartLike(block.text, title)) text = comparable(block.text);
+    if (text !== null && sameText(text, title)) put('is_title', STRUCTURE_WEIGHT * 2);
+  }
+  if (PATTERNS.price.test(block.text)) put('price');
+  if (PATTERNS.discount.test(block.text)) put('discount');
+  if (PATTERNS.code.test(block.text)) put('code');
+  if (PATTERNS.sentenceEnd.test(block.text)) put('sentence_end');
 
   if (block.sectionHeading && block.sectionHeading !== block.text) {
-    for (const token of new Set(textTokens(block.sectionHeading, page.language))) add(`hd=${token}`, HEADING_WEIGHT);
+    for (const token of memo.headingWords(block.sectionHeading, page.language)) put(`hd=${token}`, HEADING_WEIGHT);
   } else if (!block.sectionHeading) {
-    add('hd=none', 1);
+    put('hd=none', 1);
   }
 
   const counts = new Map<string, number>();
@@ -164,13 +233,33 @@ function readabilityToken(index: number, page: PageContext): string {
 }
 
 /** Index of the first bucket whose upper bound holds the value; past the last: the count. */
+/**
+ * False only when `comparable(text)` surely differs from `title` (comparable form) in its first
+ * character, so `sameText` must be false: the text's first letter or digit is ASCII and, lower
+ * cased, is not the title's first character. Anything else (an empty title, non-ASCII before or
+ * at the first letter, no letter at all) answers true and is compared in full.
+ */
+function mayStartLike(text: string, title: string): boolean {
+  if (title.length === 0) return true;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 128) return true;
+    const isDigit = code >= 48 && code <= 57;
+    const isLower = code >= 97 && code <= 122;
+    const isUpper = code >= 65 && code <= 90;
+    if (!isDigit && !isLower && !isUpper) continue;
+    return title.charCodeAt(0) === (isUpper ? code + 32 : code);
+  }
+  // No letter or digit: comparable(text) is empty, never the title.
+  return false;
+}
+
 function bucket(value: number, upperBounds: number[]): number {
   for (let i = 0; i < upperBounds.length; i++) if (value <= upperBounds[i]) return i;
   return upperBounds.length;
 }
 
-function sameText(a: string, b: string): boolean {
-  const x = comparable(a);
-  const y = comparable(b);
+/** Whether a block's text is the title, both in comparable form. */
+function sameText(x: string, y: string): boolean {
   return x.length > 0 && (x === y || (x.length > 20 && (y.startsWith(x) || x.startsWith(y))));
 }

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { classOf, isSurrogate, LETTER_OR_MARK, NUMBER } from './char-classes.js';
 
 // natural is imported by subpath: its index loads database clients and prints .env banners.
 const require = createRequire(import.meta.url);
@@ -50,9 +51,15 @@ interface Analyzer {
 }
 
 const analyzers = new Map<string, Analyzer>();
-const stemCache = new Map<string, string>();
+/** Stems by language, then word. */
+const stemCaches = new Map<string, Map<string, string>>();
+let cachedStems = 0;
 /** Stem cache bound: common words repeat across pages, rare ones are cheap to recompute. */
 const STEM_CACHE_LIMIT = 200_000;
+
+/** A letter run (letters and combining marks) or a digit run, as textTokens reads them. */
+const TOKEN = /[\p{L}\p{M}]+|\p{N}+/gu;
+const STARTS_WITH_NUMBER = /^\p{N}/u;
 
 /** Language code from a `lang` value like `en-GB`; unknown or missing languages get no stemming. */
 export function languageOf(lang: string | null | undefined): string {
@@ -87,27 +94,78 @@ function analyzerFor(language: string): Analyzer {
  */
 export function textTokens(text: string, language: string): string[] {
   const analyzer = analyzerFor(language);
+  const stems = stemCacheFor(language);
   const tokens: string[] = [];
-  for (const match of text.toLowerCase().matchAll(/[\p{L}\p{M}]+|\p{N}+/gu)) {
-    const word = match[0];
+  const lower = text.toLowerCase();
+  const words = tokenRuns(lower) ?? lower.match(TOKEN);
+  if (words === null) return tokens;
+  for (const word of words) {
     if (word.length > MAX_TOKEN_LENGTH) continue;
-    if (/^\p{N}/u.test(word)) {
+    if (isNumberRun(word)) {
       tokens.push(`#${Math.min(word.length, 4)}`);
       continue;
     }
     if (word.length < 2 || analyzer.stopwords.has(word)) continue;
-    tokens.push(stemWord(analyzer, language, word));
+    tokens.push(stemWord(analyzer, stems, word));
   }
   return tokens;
 }
 
-function stemWord(analyzer: Analyzer, language: string, word: string): string {
-  const key = `${language}:${word}`;
-  let stem = stemCache.get(key);
+/**
+ * The runs TOKEN matches, found with the character table; null when the text holds an astral
+ * character (then the regex, which reads code points, does it).
+ */
+function tokenRuns(text: string): string[] | null {
+  const runs: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const code = text.charCodeAt(i);
+    if (isSurrogate(code)) return null;
+    const bits = classOf(code);
+    // Letters and marks first, as in TOKEN's first alternative; the classes are disjoint.
+    const kind = bits & LETTER_OR_MARK ? LETTER_OR_MARK : bits & NUMBER ? NUMBER : 0;
+    if (kind === 0) {
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    for (; end < text.length; end++) {
+      const next = text.charCodeAt(end);
+      if (isSurrogate(next)) return null;
+      if ((classOf(next) & kind) === 0) break;
+    }
+    runs.push(text.slice(i, end));
+    i = end;
+  }
+  return runs;
+}
+
+/** A token is all letters or all digits, so its first character says which. */
+function isNumberRun(word: string): boolean {
+  const first = word.charCodeAt(0);
+  if (first < 128) return first >= 48 && first <= 57;
+  return STARTS_WITH_NUMBER.test(word);
+}
+
+function stemCacheFor(language: string): Map<string, string> {
+  let stems = stemCaches.get(language);
+  if (!stems) {
+    stems = new Map();
+    stemCaches.set(language, stems);
+  }
+  return stems;
+}
+
+function stemWord(analyzer: Analyzer, stems: Map<string, string>, word: string): string {
+  let stem = stems.get(word);
   if (stem === undefined) {
     stem = analyzer.stem(word);
-    if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
-    stemCache.set(key, stem);
+    if (cachedStems >= STEM_CACHE_LIMIT) {
+      for (const cache of stemCaches.values()) cache.clear();
+      cachedStems = 0;
+    }
+    stems.set(word, stem);
+    cachedStems++;
   }
   return stem;
 }

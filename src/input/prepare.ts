@@ -62,48 +62,62 @@ export function preparePage(html: string, limits: PageLimits = DEFAULT_LIMITS): 
   return stripped;
 }
 
-/** Number of start tags, stopping once `limit` is passed. */
+/** Number of start tags (`<` and a letter), stopping once `limit` is passed. */
 export function countStartTags(html: string, limit = Infinity): number {
-  const tag = /<[a-zA-Z]/g;
   let count = 0;
-  while (tag.exec(html) !== null) {
-    if (++count > limit) break;
+  for (let at = html.indexOf('<'); at !== -1; at = html.indexOf('<', at + 1)) {
+    if (isAsciiLetter(html.charCodeAt(at + 1)) && ++count > limit) break;
   }
   return count;
 }
 
+function isAsciiLetter(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90);
+}
+
+/** A character of a tag name after its first letter: letters, digits and `-`. */
+function isTagNameChar(code: number): boolean {
+  return isAsciiLetter(code) || (code >= 48 && code <= 57) || code === 45;
+}
+
 /** Remove script/style/svg/template elements with their content; an unclosed one runs to the end. */
 export function stripElements(html: string): string {
-  const lower = html.toLowerCase();
-  const finder = new StrippedTagFinder(lower);
+  // Tags are found in `source` and cut out of `html` at the same positions, matching names
+  // without regard to ASCII case. A lowercased copy of the page would give the same positions,
+  // except after U+0130 (İ lowercases to two characters): a page holding it is searched in its
+  // lowercased copy, at that copy's positions, as it always has been.
+  const source = html.includes('\u0130') ? html.toLowerCase() : html;
   const parts: string[] = [];
   let cursor = 0;
-  for (let next = finder.next(cursor); next !== null; next = finder.next(cursor)) {
+  for (let next = nextStripped(source, cursor); next !== null; next = nextStripped(source, cursor)) {
+    // The lowercased copy can run past the page's end; nothing is left to copy there (and
+    // searching on could go round for ever).
+    if (cursor >= html.length) break;
     const { start, tag } = next;
     if (tag === '!--') {
       // A comment is copied whole: a tag name written inside it is not a tag.
-      const end = lower.indexOf('-->', start + 4);
+      const end = source.indexOf('-->', start + 4);
       const stop = end === -1 ? html.length : end + 3;
       parts.push(html.slice(cursor, stop));
       cursor = stop;
       continue;
     }
-    const openEnd = lower.indexOf('>', start);
+    const openEnd = source.indexOf('>', start);
     if (openEnd === -1) {
       parts.push(html.slice(cursor, start));
       cursor = html.length;
       break;
     }
-    if (lower.charAt(openEnd - 1) === '/' && tag === 'svg') {
+    if (source.charAt(openEnd - 1) === '/' && tag === 'svg') {
       // `<svg ... />` is complete in HTML: drop the tag alone, not the page after it.
       parts.push(html.slice(cursor, start));
       cursor = openEnd + 1;
       continue;
     }
-    const close = lower.indexOf(`</${tag}`, openEnd);
-    const end = close === -1 ? html.length : endOfTag(lower, close);
+    const close = indexOfEndTag(source, tag, openEnd);
+    const end = close === -1 ? html.length : endOfTag(source, close);
     // JSON-LD stays: Readability reads the byline and dates from it.
-    const keep = tag === 'script' && isJsonLd(lower.slice(start, openEnd));
+    const keep = tag === 'script' && isJsonLd(source.slice(start, openEnd).toLowerCase());
     parts.push(html.slice(cursor, keep ? end : start));
     cursor = end;
   }
@@ -112,40 +126,50 @@ export function stripElements(html: string): string {
 }
 
 /**
- * Finds the next stripped element's start tag. Each tag's next position is cached and only searched
- * again once the cursor passes it, so a page with thousands of scripts stays linear.
+ * The next comment or stripped element's start tag at or after `from`: one forward scan over
+ * `<`, so a page with thousands of scripts stays linear.
  */
-class StrippedTagFinder {
-  private readonly positions = new Map<string, number>();
-
-  constructor(private readonly lower: string) {}
-
-  next(from: number): { start: number; tag: string } | null {
-    let best: { start: number; tag: string } | null = null;
-    for (const tag of [...STRIPPED_ELEMENTS, '!--']) {
-      let index = this.positions.get(tag) ?? -2;
-      if (index !== -1 && index < from) {
-        index = this.search(tag, from);
-        this.positions.set(tag, index);
-      }
-      if (index !== -1 && (best === null || index < best.start)) best = { start: index, tag };
+function nextStripped(source: string, from: number): { start: number; tag: string } | null {
+  for (let at = source.indexOf('<', from); at !== -1; at = source.indexOf('<', at + 1)) {
+    if (source.startsWith('!--', at + 1)) return { start: at, tag: '!--' };
+    for (const tag of STRIPPED_ELEMENTS) {
+      // Longer names that share the prefix (`<scripts>`, `<svgx>`) are other elements.
+      if (hasNameAt(source, at + 1, tag) && !isNameChar(source, at + 1 + tag.length)) return { start: at, tag };
     }
-    return best;
   }
-
-  private search(tag: string, from: number): number {
-    let index = this.lower.indexOf(`<${tag}`, from);
-    // Skip longer names that share the prefix (`<scripts>`, `<svgx>`).
-    while (index !== -1 && tag !== '!--' && /[a-z0-9-]/.test(this.lower.charAt(index + tag.length + 1))) {
-      index = this.lower.indexOf(`<${tag}`, index + 1);
-    }
-    return index;
-  }
+  return null;
 }
 
-function endOfTag(lower: string, from: number): number {
-  const end = lower.indexOf('>', from);
-  return end === -1 ? lower.length : end + 1;
+/** Position of `</tag` (any ASCII case) at or after `from`, or -1. */
+function indexOfEndTag(source: string, tag: string, from: number): number {
+  for (let at = source.indexOf('</', from); at !== -1; at = source.indexOf('</', at + 2)) {
+    if (hasNameAt(source, at + 2, tag)) return at;
+  }
+  return -1;
+}
+
+/** Whether `name` (lowercase ASCII) is written at `at`, in any ASCII case. */
+function hasNameAt(source: string, at: number, name: string): boolean {
+  for (let k = 0; k < name.length; k++) {
+    let code = source.charCodeAt(at + k);
+    if (code >= 65 && code <= 90) code += 32;
+    if (code !== name.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/** Whether the character at `at`, lowercased, is a tag-name character (`a-z`, `0-9`, `-`). */
+function isNameChar(source: string, at: number): boolean {
+  if (at >= source.length) return false;
+  const code = source.charCodeAt(at);
+  // Lowercasing turns one non-ASCII character into a name character: the Kelvin sign into `k`.
+  const lowered = code < 128 ? (code >= 65 && code <= 90 ? code + 32 : code) : source.charAt(at).toLowerCase().charCodeAt(0);
+  return (lowered >= 97 && lowered <= 122) || (lowered >= 48 && lowered <= 57) || lowered === 45;
+}
+
+function endOfTag(source: string, from: number): number {
+  const end = source.indexOf('>', from);
+  return end === -1 ? source.length : end + 1;
 }
 
 function isJsonLd(openTag: string): boolean {
@@ -158,13 +182,26 @@ function isJsonLd(openTag: string): boolean {
  * or `<li>` is not mistaken for deep nesting.
  */
 export function maxNestingDepth(html: string, limit = Infinity): number {
-  const tag = /<(\/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>/g;
   let depth = 0;
   let max = 0;
-  for (let match = tag.exec(html); match !== null; match = tag.exec(html)) {
-    const name = match[2].toLowerCase();
+  // A tag is `<`, an optional `/`, a name, anything but `>`, then `>`: scanned by hand, as
+  // this runs over every page before parsing.
+  for (let at = html.indexOf('<'); at !== -1; ) {
+    const isEnd = html.charCodeAt(at + 1) === 47; // '/'
+    const nameStart = isEnd ? at + 2 : at + 1;
+    if (!isAsciiLetter(html.charCodeAt(nameStart))) {
+      at = html.indexOf('<', at + 1);
+      continue;
+    }
+    let nameEnd = nameStart + 1;
+    while (nameEnd < html.length && isTagNameChar(html.charCodeAt(nameEnd))) nameEnd++;
+    const tagEnd = html.indexOf('>', nameEnd);
+    // No `>` left: no tag can end, here or further on.
+    if (tagEnd === -1) break;
+    at = html.indexOf('<', tagEnd + 1);
+    const name = html.slice(nameStart, nameEnd).toLowerCase();
     if (VOID_ELEMENTS.has(name) || SELF_CLOSING_SIBLINGS.has(name)) continue;
-    if (match[1] === '/') {
+    if (isEnd) {
       depth = Math.max(0, depth - 1);
     } else {
       depth++;

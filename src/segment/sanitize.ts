@@ -6,6 +6,7 @@
  * a string sanitizer would parse every block's HTML a second time (see README, "Sanitizing").
  */
 
+import { ELEMENT_NODE, TEXT_NODE, tagOf } from '../dom/nodes.js';
 import { isHidden } from './visibility.js';
 
 /** Tags written as themselves. Anything else is unwrapped (its children kept) or dropped. */
@@ -39,14 +40,16 @@ const KEPT_ATTRIBUTES: Record<string, readonly string[]> = {
 const URL_ATTRIBUTES = new Set(['href', 'src']);
 const SAFE_PROTOCOLS = new Set(['http:', 'https:', 'mailto:']);
 
-const ELEMENT_NODE = 1;
-const TEXT_NODE = 3;
+const TEXT_SPECIALS = /[&<>]/;
+const ATTRIBUTE_SPECIALS = /[&"<>]/;
 
 export function escapeText(text: string): string {
+  if (!TEXT_SPECIALS.test(text)) return text;
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 export function escapeAttribute(value: string): string {
+  if (!ATTRIBUTE_SPECIALS.test(value)) return value;
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -80,16 +83,16 @@ function writeNode(node: Node, out: string[], baseUrl: string | undefined): void
   }
   if (node.nodeType !== ELEMENT_NODE) return;
   const element = node as Element;
-  const tag = element.tagName.toLowerCase();
+  const tag = tagOf(element);
   if (DROPPED_TAGS.has(tag) || isHidden(element)) return;
   if (!KEPT_TAGS.has(tag)) {
-    for (const child of Array.from(element.childNodes)) writeNode(child, out, baseUrl);
+    for (let child = element.firstChild; child !== null; child = child.nextSibling) writeNode(child, out, baseUrl);
     return;
   }
   if (tag === 'img' && !element.getAttribute('src')) return;
   out.push('<', tag, attributesOf(element, tag, baseUrl), '>');
   if (VOID_TAGS.has(tag)) return;
-  for (const child of Array.from(element.childNodes)) writeNode(child, out, baseUrl);
+  for (let child = element.firstChild; child !== null; child = child.nextSibling) writeNode(child, out, baseUrl);
   out.push('</', tag, '>');
 }
 

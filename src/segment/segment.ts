@@ -1,12 +1,13 @@
 import { isLabel, type Label } from '../types.js';
 import type { Block, Wrapper } from './block.js';
 import { classCues } from '../features/cues.js';
+import { ELEMENT_NODE, TEXT_NODE, tagOf } from '../dom/nodes.js';
 import { sanitizeNodes } from './sanitize.js';
 import { isHidden } from './visibility.js';
 import { INLINE_TAGS, LISTING_UNIT_TAGS, SKIPPED_TAGS, TABLE_PART_TAGS, WRAPPER_TAGS } from './tags.js';
+import { countWords, hasLongerTextThan, hasMoreWordsThan } from './word-count.js';
 
-const ELEMENT_NODE = 1;
-const TEXT_NODE = 3;
+export { countWords } from './word-count.js';
 
 /** Attribute that carries a fixture's labels; read for training, never a feature. */
 export const LABEL_ATTRIBUTE = 'data-winnow-label';
@@ -33,19 +34,34 @@ export interface SegmentOptions {
   readLabels?: boolean;
 }
 
-/** An open element on the walk's path from `<body>` down. */
+/**
+ * An open element on the walk's path from `<body>` down. What blocks read from a frame and its
+ * ancestors is computed on first use and kept while the frame is open: the blocks of one
+ * container share it.
+ */
 interface Frame {
   element: Element;
   tag: string;
   path: string;
-  classTokens: string[];
-  /** Cue names (`promo`, `boilerplate`) the element's class or id carries. */
-  classCues: string[];
+  /** Position on the stack (0: `<body>`). */
+  depth: number;
   gold: Label | null;
-  /** Blocks emitted inside this element so far. */
-  blockCount: number;
   /** Text of the heading that opened this element's current section, if any. */
   heading: string | null;
+  /** Class/id words and cues of the element. */
+  classes: ClassInfo | null;
+  /** Tags from this element up to `<body>`, nearest first. */
+  tagsUp: string[] | null;
+  /** Lists and quotes from `<body>` down to this element, outermost first. */
+  wrappersDown: Wrapper[] | null;
+  /** What a child block reads of this element and its ancestors: distinct class words (see `nearestClassTokens`). */
+  tokensBelow: string[] | null;
+  /** The same for labeled class cues (see `nearestClassCues`). */
+  cuesBelow: string[] | null;
+  /** A child's class words and cues joined with this frame's, by the child's class attribute (cards repeat it). */
+  childClassLists: Map<ClassInfo, { tokens: string[]; cues: string[] }> | null;
+  /** Keys of the listings among this element's children, by item signature: one string per listing. */
+  listingKeys: Map<string, string> | null;
 }
 
 /**
@@ -61,34 +77,56 @@ export function segment(document: Document, options: SegmentOptions = {}): Block
   return new Segmenter(options).run(body);
 }
 
+/** A block's repeating unit: how many identical siblings it has, and which listing it is. */
+interface Listing {
+  size: number;
+  key: string | null;
+  unit: string | null;
+}
+
+const NOT_REPEATED: Listing = { size: 1, key: null, unit: null };
+
+/** Class/id words and cues of one `class id` attribute pair. */
+interface ClassInfo {
+  tokens: string[];
+  cues: string[];
+}
+
 class Segmenter {
   private readonly blocks: Block[] = [];
   private readonly stack: Frame[] = [];
   private readonly blockInside = new Map<Element, boolean>();
   private readonly siblingSignatures = new Map<Element, Map<string, number>>();
   private readonly signatures = new Map<Element, string>();
-  private readonly wordCounts = new Map<Element, number>();
+  private readonly prose = new Map<Element, boolean>();
+  // Per page: class attributes repeat across a page's cards and rows.
+  private readonly classInfos = new Map<string, ClassInfo>();
+  private readonly classSignatures = new Map<string, string>();
 
   constructor(private readonly options: SegmentOptions) {}
 
   run(body: Element): Block[] {
-    this.visit(body, 'body');
+    this.visit(body, tagOf(body), 'body');
     return this.blocks;
   }
 
-  private visit(element: Element, path: string): void {
-    const tag = element.tagName.toLowerCase();
+  private visit(element: Element, tag: string, path: string): void {
     if (SKIPPED_TAGS.has(tag) || isHidden(element)) return;
     const parent = this.stack[this.stack.length - 1];
     this.stack.push({
       element,
       tag,
       path,
-      classTokens: classTokensOf(element),
-      classCues: classCues(`${element.getAttribute('class') ?? ''} ${element.getAttribute('id') ?? ''}`),
+      depth: this.stack.length,
       gold: this.labelOf(element, parent?.gold ?? null),
-      blockCount: 0,
       heading: null,
+      classes: null,
+      tagsUp: null,
+      wrappersDown: null,
+      tokensBelow: null,
+      cuesBelow: null,
+      childClassLists: null,
+      listingKeys: null,
     });
     if (tag === 'table' && this.isDataTable(element)) {
       this.emit([element], element, tag, path);
@@ -110,7 +148,7 @@ class Segmenter {
       if (run.length > 0) this.emit(run, element, '#run', `${path}::run(${runIndex++})`);
       run = [];
     };
-    for (const child of Array.from(element.childNodes)) {
+    for (let child = element.firstChild; child !== null; child = child.nextSibling) {
       if (child.nodeType === TEXT_NODE) {
         if ((child as Text).data.trim()) lastWasBreak = false;
         run.push(child);
@@ -118,7 +156,7 @@ class Segmenter {
       }
       if (child.nodeType !== ELEMENT_NODE) continue;
       const childElement = child as Element;
-      const childTag = childElement.tagName.toLowerCase();
+      const childTag = tagOf(childElement);
       const nth = (counts.get(childTag) ?? 0) + 1;
       counts.set(childTag, nth);
       if (INLINE_TAGS.has(childTag) && !this.hasBlockInside(childElement)) {
@@ -132,7 +170,7 @@ class Segmenter {
       }
       flush();
       lastWasBreak = false;
-      this.visit(childElement, `${path} > ${cssTagName(childTag)}:nth-of-type(${nth})`);
+      this.visit(childElement, childTag, `${path} > ${cssTagName(childTag)}:nth-of-type(${nth})`);
     }
     flush();
   }
@@ -144,9 +182,7 @@ class Segmenter {
     const frames = this.stack;
     const own = frames[frames.length - 1];
     const unitLevel = tag === '#run' ? frames.length - 2 : frames.length - 1;
-    const listing = this.findListing(unitLevel);
-    // Posts of a thread, answers, comments: repeated units of any length.
-    const repeat = this.findListing(unitLevel, Infinity);
+    const { listing, repeat } = this.findListings(unitLevel);
     this.blocks.push({
       index: this.blocks.length,
       path,
@@ -157,10 +193,10 @@ class Segmenter {
       linkWordCount: content.linkWords,
       linkCount: content.links,
       imageCount: content.images,
-      ancestorTags: ancestorTags(frames, tag === '#run'),
-      classTokens: nearestClassTokens(frames),
-      classCues: nearestClassCues(frames),
-      wrappers: wrappersOf(frames, tag === '#run'),
+      ancestorTags: this.ancestorTags(tag === '#run'),
+      classTokens: this.nearestClassTokens(),
+      classCues: this.nearestClassCues(),
+      wrappers: this.wrappers(tag === '#run'),
       listingSize: listing.size,
       listingKey: listing.key,
       listingUnit: listing.unit,
@@ -170,7 +206,6 @@ class Segmenter {
       gold: own.gold,
       textNodes: content.textNodes,
     });
-    for (const frame of frames) frame.blockCount++;
     if (isHeadingLike(tag, content) && listing.size < 2) this.openSection(content.text, frames.length - (tag === '#run' ? 1 : 2));
   }
 
@@ -211,10 +246,11 @@ class Segmenter {
     const known = this.blockInside.get(element);
     if (known !== undefined) return known;
     let found = false;
-    for (const child of Array.from(element.children)) {
-      const tag = child.tagName.toLowerCase();
+    for (let child = element.firstChild; child !== null; child = child.nextSibling) {
+      if (child.nodeType !== ELEMENT_NODE) continue;
+      const tag = tagOf(child as Element);
       if (SKIPPED_TAGS.has(tag)) continue;
-      if (!INLINE_TAGS.has(tag) || this.hasBlockInside(child)) {
+      if (!INLINE_TAGS.has(tag) || this.hasBlockInside(child as Element)) {
         found = true;
         break;
       }
@@ -223,18 +259,19 @@ class Segmenter {
     return found;
   }
 
-  /** A table of short inline cells (data), as opposed to a table used for page layout. */
+  /**
+   * A table of short inline cells (data), as opposed to a table used for page layout: no table
+   * inside it, a row of at least two cells, and cells holding only inline elements, table parts
+   * and paragraphs, with at most MAX_DATA_TABLE_CELL_WORDS words each.
+   */
   private isDataTable(table: Element): boolean {
-    if (table.querySelector('table')) return false;
+    const shape = tableShape(table);
+    if (shape === null) return false;
     // One column is a stack of boxes (old layouts, text-ad columns), not data.
-    const widest = Math.max(0, ...Array.from(table.querySelectorAll('tr'), (row) => row.querySelectorAll('td, th').length));
-    if (widest < 2) return false;
-    for (const cell of Array.from(table.querySelectorAll('td, th'))) {
-      for (const inner of Array.from(cell.querySelectorAll('*'))) {
-        const tag = inner.tagName.toLowerCase();
-        if (!INLINE_TAGS.has(tag) && !TABLE_PART_TAGS.has(tag) && tag !== 'p' && !SKIPPED_TAGS.has(tag)) return false;
-      }
-      if (countWords(cell.textContent ?? '') > MAX_DATA_TABLE_CELL_WORDS) return false;
+    if (shape.widestRow < 2) return false;
+    for (const cell of shape.cells) {
+      if (!holdsOnlyCellContent(cell)) return false;
+      if (hasMoreWordsThan(cell, MAX_DATA_TABLE_CELL_WORDS)) return false;
     }
     return true;
   }
@@ -242,37 +279,42 @@ class Segmenter {
   /**
    * The repeating unit around a block: among the block's element and its nearest ancestors, the
    * one with the most structurally identical siblings (same tag, classes and child tags).
+   * `listing` leaves out units over MAX_LISTING_ITEM_WORDS words (prose in identical wrappers is
+   * an article, cards are short); `repeat` takes units of any length (posts of a thread,
+   * answers, comments).
    */
-  private findListing(from: number, maxItemWords = MAX_LISTING_ITEM_WORDS): { size: number; key: string | null; unit: string | null } {
-    let best = { size: 1, key: null as string | null, unit: null as string | null };
+  private findListings(from: number): { listing: Listing; repeat: Listing } {
+    let listing = NOT_REPEATED;
+    let repeat = NOT_REPEATED;
     for (let level = from; level > 0 && level > from - LISTING_SEARCH_LEVELS; level--) {
       const frame = this.stack[level];
-      const parent = this.stack[level - 1];
       if (!LISTING_UNIT_TAGS.has(frame.tag)) continue;
-      // Prose is not a listing: paragraphs in identical wrappers are an article, cards are short.
-      if (this.wordsIn(frame.element) > maxItemWords) continue;
+      const parent = this.stack[level - 1];
       const signature = this.signatureOf(frame.element);
       const size = this.siblingCounts(parent.element).get(signature) ?? 1;
-      if (size > best.size) best = { size, key: `${parent.path}|${signature}`, unit: frame.tag };
+      if (size > repeat.size) repeat = { size, key: listingKey(parent, signature), unit: frame.tag };
+      // Only a unit that would win is measured for length.
+      if (size > listing.size && !this.isProse(frame.element)) listing = { size, key: listingKey(parent, signature), unit: frame.tag };
     }
-    return best;
+    return { listing, repeat };
   }
 
-  private wordsIn(element: Element): number {
-    let words = this.wordCounts.get(element);
-    if (words === undefined) {
-      words = countWords(element.textContent ?? '');
-      this.wordCounts.set(element, words);
+  private isProse(element: Element): boolean {
+    let prose = this.prose.get(element);
+    if (prose === undefined) {
+      prose = hasMoreWordsThan(element, MAX_LISTING_ITEM_WORDS);
+      this.prose.set(element, prose);
     }
-    return words;
+    return prose;
   }
 
   private siblingCounts(parent: Element): Map<string, number> {
     let counts = this.siblingSignatures.get(parent);
     if (!counts) {
       counts = new Map();
-      for (const child of Array.from(parent.children)) {
-        const signature = this.signatureOf(child);
+      for (let child = parent.firstChild; child !== null; child = child.nextSibling) {
+        if (child.nodeType !== ELEMENT_NODE) continue;
+        const signature = this.signatureOf(child as Element);
         counts.set(signature, (counts.get(signature) ?? 0) + 1);
       }
       this.siblingSignatures.set(parent, counts);
@@ -284,21 +326,195 @@ class Segmenter {
   private signatureOf(element: Element): string {
     let signature = this.signatures.get(element);
     if (signature === undefined) {
-      const classes = (element.getAttribute('class') ?? '')
+      const childTags: string[] = [];
+      for (let child = element.firstChild; child !== null && childTags.length < 4; child = child.nextSibling) {
+        if (child.nodeType !== ELEMENT_NODE) continue;
+        const tag = tagOf(child as Element);
+        if (!childTags.includes(tag)) childTags.push(tag);
+      }
+      signature = `${tagOf(element)}.${this.classSignature(element.getAttribute('class') ?? '')}[${childTags.join(',')}]`;
+      this.signatures.set(element, signature);
+    }
+    return signature;
+  }
+
+  /** Class names lowercased, digits dropped, sorted: `card card-3` and `card-7 card` match. */
+  private classSignature(className: string): string {
+    let signature = this.classSignatures.get(className);
+    if (signature === undefined) {
+      signature = className
         .toLowerCase()
         .replace(/[0-9]+/g, '')
         .split(/\s+/)
         .filter(Boolean)
         .sort()
         .join('.');
-      const childTags = [...new Set(Array.from(element.children, (child) => child.tagName.toLowerCase()))]
-        .slice(0, 4)
-        .join(',');
-      signature = `${element.tagName.toLowerCase()}.${classes}[${childTags}]`;
-      this.signatures.set(element, signature);
+      this.classSignatures.set(className, signature);
     }
     return signature;
   }
+
+  /** Tags of the block's ancestors (a run's container counts), nearest first, up to `<body>`. */
+  private ancestorTags(isRun: boolean): string[] {
+    const from = this.stack[this.stack.length - (isRun ? 1 : 2)];
+    if (!from) return [];
+    if (from.tagsUp === null) {
+      const tags: string[] = [];
+      for (let i = from.depth; i >= 0; i--) tags.push(this.stack[i].tag);
+      from.tagsUp = tags;
+    }
+    return from.tagsUp;
+  }
+
+  /** Lists and quotes around the block, outermost first. */
+  private wrappers(isRun: boolean): Wrapper[] {
+    const from = this.stack[this.stack.length - (isRun ? 1 : 2)];
+    return from ? this.wrappersDown(from) : [];
+  }
+
+  private wrappersDown(frame: Frame): Wrapper[] {
+    if (frame.wrappersDown === null) {
+      const above = frame.depth > 0 ? this.wrappersDown(this.stack[frame.depth - 1]) : [];
+      frame.wrappersDown = WRAPPER_TAGS.has(frame.tag) ? [...above, { tag: frame.tag, path: frame.path }] : above;
+    }
+    return frame.wrappersDown;
+  }
+
+  /**
+   * Class words of the block's element (or a run's container) and its ancestors, CLASS_TOKEN_LEVELS
+   * levels in all, nearest first, each once.
+   */
+  private nearestClassTokens(): string[] {
+    const top = this.stack[this.stack.length - 1];
+    const own = this.classesOf(top).tokens;
+    const above = top.depth > 0 ? this.tokensBelow(this.stack[top.depth - 1]) : [];
+    if (own.length === 0) return above;
+    return this.joinedWithParent(top).tokens;
+  }
+
+  /** The frame's own class words and cues followed by what its parent passes down, each once. */
+  private joinedWithParent(frame: Frame): { tokens: string[]; cues: string[] } {
+    const own = this.classesOf(frame);
+    const parent = frame.depth > 0 ? this.stack[frame.depth - 1] : null;
+    const lists = parent ? (parent.childClassLists ??= new Map()) : null;
+    let joined = lists?.get(own);
+    if (joined === undefined) {
+      const tokens = new Set(own.tokens);
+      const cues = new Set(own.cues.map((cue) => `${cue}.near`));
+      if (parent) {
+        for (const token of this.tokensBelow(parent)) tokens.add(token);
+        for (const cue of this.cuesBelow(parent)) cues.add(cue);
+      }
+      joined = { tokens: [...tokens], cues: [...cues] };
+      lists?.set(own, joined);
+    }
+    return joined;
+  }
+
+  /** Class words of this frame and the ancestors a child block still reaches (one level fewer). */
+  private tokensBelow(frame: Frame): string[] {
+    if (frame.tokensBelow === null) {
+      const tokens = new Set<string>();
+      for (let i = frame.depth; i >= 0 && i > frame.depth - (CLASS_TOKEN_LEVELS - 1); i--) {
+        for (const token of this.classesOf(this.stack[i]).tokens) tokens.add(token);
+      }
+      frame.tokensBelow = [...tokens];
+    }
+    return frame.tokensBelow;
+  }
+
+  /** Class cues of the block's element and ancestors, as `cue.near` (up to 2 levels up) or `cue.far`. */
+  private nearestClassCues(): string[] {
+    const top = this.stack[this.stack.length - 1];
+    const own = this.classesOf(top).cues;
+    const above = top.depth > 0 ? this.cuesBelow(this.stack[top.depth - 1]) : [];
+    if (own.length === 0) return above;
+    return this.joinedWithParent(top).cues;
+  }
+
+  /** Labeled class cues of this frame and its ancestors, for a child block (this frame one level up). */
+  private cuesBelow(frame: Frame): string[] {
+    if (frame.cuesBelow === null) {
+      const cues = new Set<string>();
+      for (let i = frame.depth, distance = 1; i >= 0 && distance < CLASS_TOKEN_LEVELS; i--, distance++) {
+        for (const cue of this.classesOf(this.stack[i]).cues) cues.add(`${cue}.${distance <= NEAR_LEVELS ? 'near' : 'far'}`);
+      }
+      frame.cuesBelow = [...cues];
+    }
+    return frame.cuesBelow;
+  }
+
+  private classesOf(frame: Frame): ClassInfo {
+    if (frame.classes === null) frame.classes = this.classInfoOf(frame.element);
+    return frame.classes;
+  }
+
+  private classInfoOf(element: Element): ClassInfo {
+    const raw = `${element.getAttribute('class') ?? ''} ${element.getAttribute('id') ?? ''}`;
+    let info = this.classInfos.get(raw);
+    if (info === undefined) {
+      info = { tokens: classTokensFrom(raw), cues: classCues(raw) };
+      this.classInfos.set(raw, info);
+    }
+    return info;
+  }
+}
+
+/**
+ * `<parent path>|<signature>`, the same string for every block of one listing: blocks are
+ * grouped by it later, and one string is hashed once.
+ */
+function listingKey(parent: Frame, signature: string): string {
+  const keys = (parent.listingKeys ??= new Map());
+  let key = keys.get(signature);
+  if (key === undefined) {
+    key = `${parent.path}|${signature}`;
+    keys.set(signature, key);
+  }
+  return key;
+}
+
+/**
+ * The cells of a table (every `td`/`th` inside it, in document order) and its widest row (the
+ * most cells inside one `tr`), or null when another table is nested inside it.
+ */
+function tableShape(table: Element): { cells: Element[]; widestRow: number } | null {
+  const cells: Element[] = [];
+  const rowWidths: number[] = [];
+  const walk = (parent: Element, openRows: readonly number[]): boolean => {
+    for (let child = parent.firstChild; child !== null; child = child.nextSibling) {
+      if (child.nodeType !== ELEMENT_NODE) continue;
+      const element = child as Element;
+      const tag = tagOf(element);
+      if (tag === 'table') return false;
+      if (tag === 'td' || tag === 'th') {
+        cells.push(element);
+        for (const row of openRows) rowWidths[row]++;
+      }
+      let rows = openRows;
+      if (tag === 'tr') {
+        rowWidths.push(0);
+        rows = [...openRows, rowWidths.length - 1];
+      }
+      if (!walk(element, rows)) return false;
+    }
+    return true;
+  };
+  if (!walk(table, [])) return null;
+  let widestRow = 0;
+  for (const width of rowWidths) if (width > widestRow) widestRow = width;
+  return { cells, widestRow };
+}
+
+/** True when every element inside the cell is inline, a table part, a paragraph or skipped. */
+function holdsOnlyCellContent(cell: Element): boolean {
+  for (let child = cell.firstChild; child !== null; child = child.nextSibling) {
+    if (child.nodeType !== ELEMENT_NODE) continue;
+    const tag = tagOf(child as Element);
+    if (!INLINE_TAGS.has(tag) && !TABLE_PART_TAGS.has(tag) && tag !== 'p' && !SKIPPED_TAGS.has(tag)) return false;
+    if (!holdsOnlyCellContent(child as Element)) return false;
+  }
+  return true;
 }
 
 interface Content {
@@ -323,20 +539,22 @@ function collectContent(nodes: Node[], keepLayout: boolean): Content {
       const data = (node as Text).data;
       if (!data) return;
       textNodes.push(node as Text);
-      parts.push(pre ? data : data.replace(/\s+/g, ' '));
+      parts.push(pre || !UNTIDY_SPACE.test(data) ? data : data.replace(/\s+/g, ' '));
       if (inLink) counts.linkChars += data.trim().length;
       return;
     }
     if (node.nodeType !== ELEMENT_NODE) return;
     const element = node as Element;
-    const tag = element.tagName.toLowerCase();
+    const tag = tagOf(element);
     if (SKIPPED_TAGS.has(tag) || isHidden(element)) return;
     if (tag === 'br') return void parts.push('\n');
     if (tag === 'img') counts.images++;
     if (tag === 'a') counts.links++;
     const isCell = tag === 'td' || tag === 'th';
     if (isCell && keepLayout) parts.push('\t');
-    for (const child of Array.from(element.childNodes)) walk(child, inLink || tag === 'a', pre || tag === 'pre');
+    const childInLink = inLink || tag === 'a';
+    const childPre = pre || tag === 'pre';
+    for (let child = element.firstChild; child !== null; child = child.nextSibling) walk(child, childInLink, childPre);
     if ((tag === 'tr' || tag === 'caption') && keepLayout) parts.push('\n');
   };
   for (const node of nodes) walk(node, false, false);
@@ -346,15 +564,23 @@ function collectContent(nodes: Node[], keepLayout: boolean): Content {
   return { text, words, linkWords: Math.min(words, linkWords), links: counts.links, images: counts.images, textNodes };
 }
 
+/** Whitespace that collapsing (`\s+` to one space) would change: a run of two, or any but a space. */
+const UNTIDY_SPACE = /\s\s|[^\S ]/;
+
 /** True when the element's text is just `text` (cheap: only small elements are measured). */
 function holdsOnly(element: Element, text: string): boolean {
-  if (element.childElementCount > 3) return false;
-  const own = (element.textContent ?? '').replace(/\s+/g, ' ').trim();
-  return own.length <= text.length + 2;
+  let childElements = 0;
+  for (let child = element.firstChild; child !== null; child = child.nextSibling) {
+    if (child.nodeType === ELEMENT_NODE && ++childElements > 3) return false;
+  }
+  return !hasLongerTextThan(element, text.length + 2);
 }
+
+const PLAIN_TAG_NAME = /^[a-z0-9-]*$/;
 
 /** Tag name usable in a selector: `o:p` (Word markup) must be written `o\\:p`. */
 function cssTagName(tag: string): string {
+  if (PLAIN_TAG_NAME.test(tag)) return tag;
   return tag.replace(/[^a-z0-9-]/g, (char) => `\\${char}`);
 }
 
@@ -366,28 +592,30 @@ function isHeadingLike(tag: string, content: Content): boolean {
 
 /** Trim each line, drop empty lines, collapse runs of spaces and tabs. */
 function tidy(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => line.replace(/[ \u00a0]+/g, ' ').replace(/ ?\t ?/g, '\t').replace(/\t+/g, '\t').replace(/^[\s\t]+|[\s\t]+$/g, ''))
-    .filter(Boolean)
-    .join('\n');
+  // Most blocks are one line (no <br>, not a table).
+  if (!text.includes('\n')) return tidyLine(text);
+  return text.split('\n').map(tidyLine).filter(Boolean).join('\n');
 }
 
-export function countWords(text: string): number {
-  const matches = text.match(/[\p{L}\p{N}]+/gu);
-  return matches ? matches.length : 0;
+/** Spaces and no-break spaces collapsed, spaces around tabs and repeated tabs dropped, trimmed. */
+function tidyLine(line: string): string {
+  let tidied = line;
+  if (tidied.includes('  ') || tidied.includes('\u00a0')) tidied = tidied.replace(/[ \u00a0]+/g, ' ');
+  if (tidied.includes('\t')) tidied = tidied.replace(/ ?\t ?/g, '\t').replace(/\t+/g, '\t');
+  // `trim` removes what `\s` matches (tabs included).
+  return tidied.trim();
 }
 
 /** Two `<br>` in a row (whitespace between allowed): old pages separate paragraphs that way. */
 function hasDoubleBreak(element: Element): boolean {
   let lastWasBreak = false;
-  for (const child of Array.from(element.childNodes)) {
+  for (let child = element.firstChild; child !== null; child = child.nextSibling) {
     if (child.nodeType === TEXT_NODE) {
       if ((child as Text).data.trim()) lastWasBreak = false;
       continue;
     }
     if (child.nodeType !== ELEMENT_NODE) continue;
-    const isBreak = (child as Element).tagName.toLowerCase() === 'br';
+    const isBreak = tagOf(child as Element) === 'br';
     if (isBreak && lastWasBreak) return true;
     lastWasBreak = isBreak;
   }
@@ -396,7 +624,10 @@ function hasDoubleBreak(element: Element): boolean {
 
 /** Words from class and id: split on non-letters and camelCase, lowercased, 3 to 24 letters. */
 export function classTokensOf(element: Element): string[] {
-  const raw = `${element.getAttribute('class') ?? ''} ${element.getAttribute('id') ?? ''}`;
+  return classTokensFrom(`${element.getAttribute('class') ?? ''} ${element.getAttribute('id') ?? ''}`);
+}
+
+function classTokensFrom(raw: string): string[] {
   if (!raw.trim()) return [];
   const tokens = raw
     .replace(/([a-z])([A-Z])/g, '$1 $2')
@@ -406,34 +637,3 @@ export function classTokensOf(element: Element): string[] {
   return [...new Set(tokens)];
 }
 
-function ancestorTags(frames: Frame[], isRun: boolean): string[] {
-  const tags: string[] = [];
-  for (let i = frames.length - (isRun ? 1 : 2); i >= 0; i--) tags.push(frames[i].tag);
-  return tags;
-}
-
-function nearestClassTokens(frames: Frame[]): string[] {
-  const tokens = new Set<string>();
-  for (let i = frames.length - 1; i >= 0 && i >= frames.length - CLASS_TOKEN_LEVELS; i--) {
-    for (const token of frames[i].classTokens) tokens.add(token);
-  }
-  return [...tokens];
-}
-
-/** Class cues of the block's element and ancestors, as `cue.near` (up to 2 levels up) or `cue.far`. */
-function nearestClassCues(frames: Frame[]): string[] {
-  const cues = new Set<string>();
-  for (let i = frames.length - 1, distance = 0; i >= 0 && distance < CLASS_TOKEN_LEVELS; i--, distance++) {
-    for (const cue of frames[i].classCues) cues.add(`${cue}.${distance <= NEAR_LEVELS ? 'near' : 'far'}`);
-  }
-  return [...cues];
-}
-
-function wrappersOf(frames: Frame[], isRun: boolean): Wrapper[] {
-  const wrappers: Wrapper[] = [];
-  const last = frames.length - (isRun ? 1 : 2);
-  for (let i = 0; i <= last; i++) {
-    if (WRAPPER_TAGS.has(frames[i].tag)) wrappers.push({ tag: frames[i].tag, path: frames[i].path });
-  }
-  return wrappers;
-}

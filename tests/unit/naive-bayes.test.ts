@@ -3,6 +3,7 @@ import {
   scoreNaiveBayes,
   softmax,
   topFeatures,
+  TopContributions,
   trainNaiveBayes,
   type TrainingExample,
 } from '../../src/classify/naive-bayes.js';
@@ -234,5 +235,38 @@ describe('topFeatures', () => {
     expect(topFeatures(nb, features, 0, 2)).toEqual(['strong (+3.0)', 'medium (+1.0)']);
     // toward b only "against" helps: -1 vs best other -2 → +1
     expect(topFeatures(nb, features, 1)).toEqual(['against (+1.0)']);
+  });
+});
+
+describe('TopContributions', () => {
+  /** The reference: every positive contribution, sorted by margin (stable), first `limit` kept. */
+  function bySorting(entries: [string, number, number[]][], classIndex: number, limit: number): string[] {
+    const contributions: [string, number][] = [];
+    for (const [token, weight, row] of entries) {
+      let other = -Infinity;
+      for (let c = 0; c < row.length; c++) if (c !== classIndex && row[c] > other) other = row[c];
+      const margin = weight * (row[classIndex] - other);
+      if (margin > 0) contributions.push([token, margin]);
+    }
+    contributions.sort((a, b) => b[1] - a[1]);
+    return contributions.slice(0, limit).map(([token, margin]) => `${token} (+${margin.toFixed(1)})`);
+  }
+
+  it('keeps the same tokens in the same order as a full stable sort, ties in arrival order', () => {
+    let state = 5;
+    const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let run = 0; run < 2000; run++) {
+      // Few distinct values, so ties are common.
+      const entries: [string, number, number[]][] = Array.from({ length: Math.floor(next() * 30) }, (_, i) => [
+        `t${i}`,
+        1 + Math.floor(next() * 3),
+        [0, 1, 2].map(() => -Math.floor(next() * 4)),
+      ]);
+      const classIndex = Math.floor(next() * 3);
+      const limit = 1 + Math.floor(next() * 6);
+      const top = new TopContributions(classIndex, limit);
+      for (const [token, weight, row] of entries) top.add(token, weight, row);
+      expect(top.format()).toEqual(bySorting(entries, classIndex, limit));
+    }
   });
 });

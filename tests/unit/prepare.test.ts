@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PageTooDeepError, PageTooLargeError, WinnowError } from '../../src/errors.js';
-import { DEFAULT_LIMITS, maxNestingDepth, preparePage, stripElements } from '../../src/input/prepare.js';
+import { countStartTags, DEFAULT_LIMITS, maxNestingDepth, preparePage, stripElements } from '../../src/input/prepare.js';
 
 function errorOf(fn: () => unknown): WinnowError {
   try {
@@ -161,5 +161,51 @@ describe('preparePage', () => {
   it('broken pages with thousands of unclosed <p>/<li> pass', () => {
     const html = '<html><body><ul>' + '<li>item'.repeat(3000) + '</ul>' + '<p>para'.repeat(3000) + '</body></html>';
     expect(preparePage(html)).toBe(html);
+  });
+});
+
+describe('tag scanners agree with their regex definitions', () => {
+  /** The definitions: a start tag is `<` and a letter; a tag for depth is `<`, `/`?, a name, then up to `>`. */
+  function depthByRegex(html: string): number {
+    const voids = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr', 'basefont', 'bgsound', 'frame', 'keygen', 'image']);
+    const siblings = new Set(['p', 'li', 'dt', 'dd', 'tr', 'td', 'th', 'option', 'optgroup', 'tbody', 'thead', 'tfoot', 'rb', 'rt', 'rp', 'colgroup']);
+    const tag = /<(\/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>/g;
+    let depth = 0;
+    let max = 0;
+    for (let match = tag.exec(html); match !== null; match = tag.exec(html)) {
+      const name = match[2].toLowerCase();
+      if (voids.has(name) || siblings.has(name)) continue;
+      depth = match[1] === '/' ? Math.max(0, depth - 1) : depth + 1;
+      max = Math.max(max, depth);
+    }
+    return max;
+  }
+  const startTagsByRegex = (html: string) => (html.match(/<[a-zA-Z]/g) ?? []).length;
+
+  it('on random markup, broken tags included', () => {
+    const pieces = ['<', '>', '/', '</', 'div', 'DIV', 'p', 'br', 'x-y', '1', ' ', 'a', '<div>', '</div>', '<span class="a>b">', '<!--', '-->', '"', '\n'];
+    let state = 9;
+    const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 20000; i++) {
+      const html = Array.from({ length: Math.floor(next() * 16) }, () => pieces[Math.floor(next() * pieces.length)]).join('');
+      expect(maxNestingDepth(html), JSON.stringify(html)).toBe(depthByRegex(html));
+      expect(countStartTags(html), JSON.stringify(html)).toBe(startTagsByRegex(html));
+    }
+  });
+});
+
+describe('stripElements and case', () => {
+  it('matches tag names in any ASCII case, and the Kelvin sign lowercases to a name character', () => {
+    expect(stripElements('<p>a</p><ScRiPt>x()</sCrIpT><p>b</p>')).toBe('<p>a</p><p>b</p>');
+    // `<svg` followed by K (U+212A) is `<svgk` once lowercased: another element, left alone.
+    expect(stripElements('<svg\u212a>kept</svg\u212a>')).toBe('<svg\u212a>kept</svg\u212a>');
+  });
+
+  // U+0130 lowercases to two characters. Such a page is searched in its lowercased copy, as it
+  // always was, and an unclosed comment near its end no longer sends the search round for ever.
+  it('a page with U+0130 (İ) and an unclosed comment at the end returns', () => {
+    const html = '<p>İİİ</p><script>x()</script><!--';
+    expect(typeof stripElements(html)).toBe('string');
+    expect(typeof stripElements('<scrİpt><SCRIPT type="application/ld+json">İİ<sty<svgx><!--')).toBe('string');
   });
 });

@@ -183,6 +183,7 @@ export function classifyBlocks(blocks: Block[], features: FeatureBag[], model: M
   const bias = model.bias ?? [];
   const posteriors = scores.map((row) => softmax(row.map((score, c) => score + (bias[c] ?? 0) * model.temperature), model.temperature));
   const keptRepeats = kept ? repeatsWithKeptBlocks(blocks, kept) : new Set<string>();
+  const captions = listingCaptions(blocks, model.smoothing.minListingSize);
   const smoothed = smoothLabels(
     blocks.map((block, i) => ({
       posterior: posteriors[i],
@@ -190,6 +191,7 @@ export function classifyBlocks(blocks: Block[], features: FeatureBag[], model: M
       listingSize: block.listingSize,
       readability: kept ? kept[i] : null,
       repeatsKept: kept ? keptRepeats.has(block.repeatKey ?? '') : false,
+      captionOf: captions.get(i) ?? null,
     })),
     labels,
     model.smoothing,
@@ -226,4 +228,33 @@ export function repeatsWithKeptBlocks(blocks: Block[], kept: Float64Array): Set<
 
 function round(value: number): number {
   return Math.round(value * 1e4) / 1e4;
+}
+
+/** Most words a listing caption has ("Around the web", "Harbour Board", "Deals of the day"). */
+const CAPTION_MAX_WORDS = 6;
+
+/**
+ * Blocks that caption a listing: short, not in a listing themselves, and followed at once by a
+ * listing member whose container is the block's own container or the container's parent.
+ */
+function listingCaptions(blocks: Block[], minListingSize: number): Map<number, string> {
+  const captions = new Map<number, string>();
+  for (let i = 0; i + 1 < blocks.length; i++) {
+    const block = blocks[i];
+    const next = blocks[i + 1];
+    if (block.listingKey || block.wordCount === 0 || block.wordCount > CAPTION_MAX_WORDS) continue;
+    if (!next.listingKey || next.listingSize < minListingSize) continue;
+    const listingParent = next.listingKey.slice(0, next.listingKey.indexOf('|'));
+    const own = containerOf(block.path);
+    if (own === listingParent || own === containerOf(listingParent)) captions.set(i, next.listingKey);
+  }
+  return captions;
+}
+
+/** Path of the element containing a block's element (a loose-text run's container is its own element). */
+function containerOf(path: string): string {
+  const run = path.indexOf('::run(');
+  if (run >= 0) return path.slice(0, run);
+  const cut = path.lastIndexOf(' > ');
+  return cut >= 0 ? path.slice(0, cut) : '';
 }

@@ -34,6 +34,13 @@ export interface SmoothingOptions {
    * @defaultValue 0.9
    */
   restoreMinConfidence: number;
+  /**
+   * A listing's caption (a short block just before it, in the same container: "Harbour Board",
+   * "Around the web") takes the listing's label when its own confidence is below this: it says
+   * what the listing is and goes wherever the listing goes. 0 turns the rule off.
+   * @defaultValue 0.7
+   */
+  captionMaxConfidence: number;
 }
 
 export const DEFAULT_SMOOTHING: SmoothingOptions = {
@@ -43,6 +50,7 @@ export const DEFAULT_SMOOTHING: SmoothingOptions = {
   contextNeighbourConfidence: 0.7,
   contextFrom: ['boilerplate'],
   restoreMinConfidence: 0.9,
+  captionMaxConfidence: 0.7,
 };
 
 /** One block's classifier output and the structure smoothing looks at. */
@@ -58,6 +66,8 @@ export interface SmoothingInput {
    * post Readability chose): the restore guard leaves it to the classifier.
    */
   repeatsKept?: boolean;
+  /** The listing (key) this block captions, if it is a short block just before one in the same container. */
+  captionOf?: string | null;
 }
 
 export interface SmoothedLabel {
@@ -71,16 +81,18 @@ export interface SmoothedLabel {
 const FLOOR = 1e-9;
 
 /**
- * Structural smoothing after classification, in two steps:
+ * Structural smoothing after classification, in steps:
  * 1. listings: each member's log-posterior plus `listingWeight` × the listing's mean
  *    log-posterior, renormalised — sixty cards of one rail end up with one label, while a card
  *    with strong evidence of its own ("Sponsored" among related stories) keeps it;
- * 2. context: a block outside any listing, read as chrome without confidence, between two
+ * 2. captions: a listing's short caption follows the listing's majority label when unsure;
+ * 3. context: a block outside any listing, read as chrome without confidence, between two
  *    confident editorial neighbours, is editorial (a one-line paragraph between two long ones).
  */
 export function smoothLabels(inputs: SmoothingInput[], labels: readonly string[], options: SmoothingOptions): SmoothedLabel[] {
   const out: SmoothedLabel[] = inputs.map((input) => fromPosterior(input.posterior));
   if (options.listingWeight > 0) smoothListings(inputs, out, options);
+  if (options.captionMaxConfidence > 0) smoothCaptions(inputs, out, options);
   if (options.contextMaxConfidence > 0) smoothContext(inputs, out, labels, options);
   if (options.restoreMinConfidence > 0) guardRestores(inputs, out, labels, options);
   return out;
@@ -107,6 +119,22 @@ function smoothListings(inputs: SmoothingInput[], out: SmoothedLabel[], options:
       out[i] = smoothed;
     }
   }
+}
+
+function smoothCaptions(inputs: SmoothingInput[], out: SmoothedLabel[], options: SmoothingOptions): void {
+  const members = new Map<string, number[]>();
+  inputs.forEach((input, i) => {
+    if (input.listingKey && input.listingSize >= options.minListingSize) members.set(input.listingKey, [...(members.get(input.listingKey) ?? []), i]);
+  });
+  inputs.forEach((input, i) => {
+    const listing = input.captionOf ? members.get(input.captionOf) : undefined;
+    if (!listing || out[i].confidence >= options.captionMaxConfidence) return;
+    const votes = new Map<number, number>();
+    for (const m of listing) votes.set(out[m].labelIndex, (votes.get(out[m].labelIndex) ?? 0) + 1);
+    const [majority, count] = [...votes.entries()].sort((a, b) => b[1] - a[1])[0];
+    if (majority === out[i].labelIndex || count * 2 <= listing.length) return;
+    out[i] = { labelIndex: majority, confidence: out[i].posterior[majority], posterior: out[i].posterior, smoothedBy: 'listing' };
+  });
 }
 
 function smoothContext(inputs: SmoothingInput[], out: SmoothedLabel[], labels: readonly string[], options: SmoothingOptions): void {

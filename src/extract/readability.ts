@@ -87,9 +87,9 @@ export function readabilityVerdict(document: Document, blocks: Block[], limits: 
   }
   for (let i = 0; i < kept.length; i++) kept[i] = totals[i] > 0 ? Math.min(1, kept[i] / totals[i]) : 0;
   // Readability takes the headline out of its content because it reports it as the title: kept.
-  const title = comparable(metadata.title ?? '');
+  const titles = titleForms(metadata.title);
   for (const block of blocks) {
-    if (title && block.headingLevel > 0 && comparable(block.text) === title) kept[block.index] = 1;
+    if (titles.size > 0 && block.headingLevel > 0 && titles.has(comparable(block.text))) kept[block.index] = 1;
   }
   return { metadata, kept, found: true };
 }
@@ -103,6 +103,26 @@ function blocksByText(texts: string[], textBlocks: number[]): Map<string, number
     else byText.set(key, [textBlocks[i]]);
   });
   return byText;
+}
+
+/** Separator between a headline and the site name in a `<title>` ("Headline – Site", "Site | Headline"). */
+const TITLE_SEPARATOR = /\s+[|\-–—:·•»/]\s+/;
+
+/**
+ * The title as Readability reports it, and each side of a site-name separator: Readability
+ * keeps "Headline – Site" whole when its own rules for cutting the suffix do not fire (an en
+ * dash is not among its separators), yet still drops the headline from the content.
+ */
+function titleForms(title: string | null): Set<string> {
+  const forms = new Set<string>();
+  if (!title) return forms;
+  forms.add(comparable(title));
+  for (const part of title.split(TITLE_SEPARATOR)) {
+    // A side of three words or fewer is the site name or a section, not the headline.
+    if (part.trim().split(/\s+/).length > 3) forms.add(comparable(part));
+  }
+  forms.delete('');
+  return forms;
 }
 
 type ReadabilityResult = NonNullable<ReturnType<Readability<Node>['parse']>>;

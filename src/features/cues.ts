@@ -70,3 +70,35 @@ export function classCues(classAndId: string): string[] {
   if (words.some((word) => BOILERPLATE_CLASS.has(word))) cues.push('boilerplate');
   return cues;
 }
+
+/** Longest block (in words) that can read as a byline or dateline rather than prose. */
+const META_LINE_MAX_WORDS = 14;
+
+/** "By Jane Doe", "Von Anna Berg", "Par Léa Martin", "(Reporting by …; Editing by …)": a capital after the preposition (no `i` flag: it would make \p{Lu} match any letter). */
+const BYLINE = /^\(?\s*(?:(?:[Aa]dditional\s+)?(?:[Rr]eporting|[Ww]riting|[Ee]diting|[Tt]ext|[Ww]ords|[Pp]hotos?|[Ff]otos?|[Ii]nterview)\s+)?(?:[Bb]y|BY|[Vv]on|VON|[Pp]ar|PAR|[Pp]or|POR|[Dd]i|[Dd]oor)\s+\p{Lu}/u;
+
+/** Publication stamps: "Updated 1:39 am EST", "Publié le 3 mars 2024", "2019-11-20", "20.11.2019". */
+const DATELINE = new RegExp(
+  [
+    '(?<![\\p{L}\\p{N}])(?:updated|published|posted|last modified|aktualisiert|veröffentlicht|publié|mis à jour|publicado|actualizado|pubblicato|aggiornato|gepubliceerd|bijgewerkt)(?![\\p{L}])',
+    '\\b\\d{1,2}[:.]\\d{2}\\s*(?:am|pm|a\\.m\\.|p\\.m\\.|uhr|h)\\b',
+    '\\b\\d{4}-\\d{2}-\\d{2}\\b',
+    '\\b\\d{1,2}[./]\\d{1,2}[./]\\d{2,4}\\b',
+    '(?<![\\p{L}])(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|januari|februari|maart|mei|augustus)\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}',
+    '\\b\\d{1,2}\\.?\\s+(?:de\\s+)?(?:jan(?:uary)?|feb(?:ruary)?|march|april|may|june|july|august|september|october|november|december|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|januari|februari|maart|mei|augustus)\\.?,?\\s+(?:de\\s+)?\\d{4}',
+  ].join('|'),
+  'iu',
+);
+
+/**
+ * Shape cues of a short line that stamps the article rather than telling it: a byline or
+ * credit line (`byline`), a publication or update date (`dateline`). Readability keeps such
+ * lines with the article; the labeling guide counts them as boilerplate.
+ */
+export function metaLineCues(text: string, wordCount: number): string[] {
+  if (wordCount === 0 || wordCount > META_LINE_MAX_WORDS) return [];
+  const cues: string[] = [];
+  if (BYLINE.test(text)) cues.push('byline');
+  if (DATELINE.test(text)) cues.push('dateline');
+  return cues;
+}

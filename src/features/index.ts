@@ -19,7 +19,7 @@ import {
   SHORT_BLOCK_WORDS,
   WORD_BUCKETS,
 } from './constants.js';
-import { textCues } from './cues.js';
+import { metaLineCues, textCues } from './cues.js';
 import { textTokens } from './text-tokens.js';
 import { comparable } from '../text/normalize.js';
 
@@ -163,6 +163,7 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   for (const cue of block.classCues) put(`ccue=${cue}`, CLASS_CUE_WEIGHT);
   const size = block.wordCount <= SHORT_BLOCK_WORDS ? 'short' : 'long';
   for (const cue of memo.cues(block.text)) put(`tcue=${cue}.${size}`, CUE_WEIGHT);
+  for (const cue of metaLineCues(block.text, block.wordCount)) put(`mcue=${cue}`, CUE_WEIGHT);
   // Short blocks need the comparable text for `line=`; others only when they might be the title.
   let text: string | null = block.wordCount <= SHORT_BLOCK_WORDS ? comparable(block.text) : null;
   if (text !== null) put(`line=${text}`, 1);

@@ -82,16 +82,13 @@ function isTagNameChar(code: number): boolean {
 
 /** Remove script/style/svg/template elements with their content; an unclosed one runs to the end. */
 export function stripElements(html: string): string {
-  // Tags are found in `source` and cut out of `html` at the same positions, matching names
-  // without regard to ASCII case. A lowercased copy of the page would give the same positions,
-  // except after U+0130 (İ lowercases to two characters): a page holding it is searched in its
-  // lowercased copy, at that copy's positions, as it always has been.
-  const source = html.includes('\u0130') ? html.toLowerCase() : html;
+  // Tags are found and cut at the same positions of the page itself, matching names without
+  // regard to ASCII case. (A lowercased copy would shift every position after a U+0130, İ, whose
+  // lowercase is two characters long, and cut a Turkish page in the wrong places.)
+  const source = html;
   const parts: string[] = [];
   let cursor = 0;
   for (let next = nextStripped(source, cursor); next !== null; next = nextStripped(source, cursor)) {
-    // The lowercased copy can run past the page's end; nothing is left to copy there (and
-    // searching on could go round for ever).
     if (cursor >= html.length) break;
     const { start, tag } = next;
     if (tag === '!--') {

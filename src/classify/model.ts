@@ -136,7 +136,10 @@ export function saveModel(model: Model, dir: string = defaultModelDir(), options
   const file = join(dir, `${model.version}.json`);
   writeAtomic(file, `${JSON.stringify(model)}\n`);
   if (options.makeCurrent ?? true) {
-    const before = readablePointer(dir);
+    // A model of another feature version, or one whose file is gone, can never be rolled back
+    // to: the history starts again with this model.
+    const pointer = readablePointer(dir);
+    const before = pointer && canRollBackTo(dir, pointer.version) ? pointer : null;
     const history = [...(before?.history ?? [])];
     if (before && before.version !== model.version) {
       history.push({ version: model.version, previous: before.version, by: options.by ?? 'winnow train', at: new Date().toISOString(), action: 'promote' });
@@ -145,6 +148,10 @@ export function saveModel(model: Model, dir: string = defaultModelDir(), options
   }
   forgetCachedModels(dir);
   return file;
+}
+
+function canRollBackTo(dir: string, version: string): boolean {
+  return version.startsWith(`nb-f${FEATURE_VERSION}-`) && existsSync(join(dir, `${version}.json`));
 }
 
 /** The pointer, or null when missing or unreadable: training is how a broken pointer gets fixed. */

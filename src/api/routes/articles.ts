@@ -13,12 +13,38 @@ export interface ArticlesRouteOptions {
   store: Store;
 }
 
-interface ListQuery {
+/** Query of an article list: filters and a page. */
+export interface ListQuery {
   site?: string;
   label?: Label;
   model?: string;
   limit: number;
   offset: number;
+}
+
+/** JSON schema of ListQuery; `labelMeaning` says what the label filter selects on this route. */
+export function listQuerySchema(labelMeaning: string) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      site: { type: 'string', minLength: 1, maxLength: 253, description: 'host name of the article URL (exact)' },
+      label: { type: 'string', enum: [...LABELS], description: labelMeaning },
+      model: { type: 'string', minLength: 1, maxLength: 200 },
+      limit: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT },
+      offset: { type: 'integer', minimum: 0, default: 0 },
+    },
+  } as const;
+}
+
+/** The store filter a list query asks for (absent parameters stay absent). */
+export function filterOf(query: ListQuery): ArticleFilter {
+  const { site, label, model, limit, offset } = query;
+  const filter: ArticleFilter = { limit, offset };
+  if (site !== undefined) filter.site = site;
+  if (label !== undefined) filter.label = label;
+  if (model !== undefined) filter.model = model;
+  return filter;
 }
 
 /** `GET /v1/articles` (summaries, filtered and paged) and `GET /v1/articles/:id` (one article, blocks included). */
@@ -29,17 +55,7 @@ export const articlesRoutes: FastifyPluginAsync<ArticlesRouteOptions> = async (a
       schema: {
         summary: 'List stored articles, newest first',
         security: bearerSecurity,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            site: { type: 'string', minLength: 1, maxLength: 253, description: 'host name of the article URL (exact)' },
-            label: { type: 'string', enum: [...LABELS], description: 'only articles with at least one block of this label' },
-            model: { type: 'string', minLength: 1, maxLength: 200 },
-            limit: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT },
-            offset: { type: 'integer', minimum: 0, default: 0 },
-          },
-        },
+        querystring: listQuerySchema('only articles with at least one block of this label'),
         response: {
           200: {
             type: 'object',
@@ -52,12 +68,8 @@ export const articlesRoutes: FastifyPluginAsync<ArticlesRouteOptions> = async (a
       },
     },
     async (request) => {
-      const { site, label, model, limit, offset } = request.query;
-      const filter: ArticleFilter = { limit, offset };
-      if (site !== undefined) filter.site = site;
-      if (label !== undefined) filter.label = label;
-      if (model !== undefined) filter.model = model;
-      return { articles: await store.listArticles(filter), limit, offset };
+      const { limit, offset } = request.query;
+      return { articles: await store.listArticles(filterOf(request.query)), limit, offset };
     },
   );
 

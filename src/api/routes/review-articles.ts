@@ -1,11 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { reviewReasons } from '../../review/queue.js';
 import type { CorrectionInput } from '../../review/types.js';
-import type { ArticleFilter, StoredArticle, Store } from '../../storage/store.js';
-import { LABELS, type Label } from '../../types.js';
+import type { StoredArticle, Store } from '../../storage/store.js';
 import { ApiError, errorBodySchema } from '../errors.js';
 import { bearerSecurity } from '../schemas.js';
-import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from './articles.js';
+import { filterOf, listQuerySchema, type ListQuery } from './articles.js';
 import { reviewCall } from './review-errors.js';
 import {
   correctionSchema,
@@ -20,13 +19,6 @@ export interface ReviewArticlesRouteOptions {
   store: Store;
 }
 
-interface ListQuery {
-  site?: string;
-  label?: Label;
-  model?: string;
-  limit: number;
-  offset: number;
-}
 
 interface CorrectionsBody {
   reviewer: string;
@@ -45,17 +37,7 @@ export const reviewArticlesRoutes: FastifyPluginAsync<ReviewArticlesRouteOptions
       schema: {
         summary: 'Stored articles, newest first, with how many of their blocks were reviewed',
         security: bearerSecurity,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            site: { type: 'string', minLength: 1, maxLength: 253, description: 'host name of the article URL (exact)' },
-            label: { type: 'string', enum: [...LABELS], description: 'only articles with at least one block the model gave this label' },
-            model: { type: 'string', minLength: 1, maxLength: 200 },
-            limit: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT },
-            offset: { type: 'integer', minimum: 0, default: 0 },
-          },
-        },
+        querystring: listQuerySchema('only articles with at least one block the model gave this label'),
         response: {
           200: { type: 'object', required: ['articles'], properties: { articles: { type: 'array', items: reviewSummarySchema } } },
           400: errorBodySchema,
@@ -64,12 +46,7 @@ export const reviewArticlesRoutes: FastifyPluginAsync<ReviewArticlesRouteOptions
       },
     },
     async (request) => {
-      const { site, label, model, limit, offset } = request.query;
-      const filter: ArticleFilter = { limit, offset };
-      if (site !== undefined) filter.site = site;
-      if (label !== undefined) filter.label = label;
-      if (model !== undefined) filter.model = model;
-      const summaries = await store.listArticles(filter);
+      const summaries = await store.listArticles(filterOf(request.query));
       const articles = [];
       for (const summary of summaries) articles.push({ ...summary, reviewedBlocks: (await store.blockReviews(summary.pageId)).size });
       return { articles };

@@ -118,17 +118,19 @@ export const reviewBlockSchema = {
   },
 } as const;
 
+const { id, pageId, url, title, siteName, model, createdAt } = articleSummarySchema.properties;
+
 export const reviewArticleSchema = {
   type: 'object',
   required: ['id', 'pageId', 'url', 'title', 'siteName', 'model', 'createdAt', 'html'],
   properties: {
-    id: { type: 'string' },
-    pageId: { type: 'string' },
-    url: { type: ['string', 'null'] },
-    title: { type: ['string', 'null'] },
-    siteName: { type: ['string', 'null'] },
-    model: { type: 'string' },
-    createdAt: { type: 'string' },
+    id,
+    pageId,
+    url,
+    title,
+    siteName,
+    model,
+    createdAt,
     html: { type: 'string', description: 'editorial HTML as stored (allow-list serializer); sanitize again before showing' },
   },
 } as const;

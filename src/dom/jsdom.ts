@@ -1,14 +1,27 @@
-import { JSDOM, VirtualConsole } from 'jsdom';
+import { createRequire } from 'node:module';
+import type * as Jsdom from 'jsdom';
 import type { ParsedPage } from './engine.js';
 
-/** jsdom prints CSS and other parse complaints to the console by default; pages are untrusted and noisy. */
-const silentConsole = new VirtualConsole();
+// Loaded on first use: jsdom costs about 0.45 s and 90 MB to load, and the default engine is
+// linkedom, so a process that never parses with jsdom never pays for it.
+const require = createRequire(import.meta.url);
+let loaded: { JSDOM: typeof Jsdom.JSDOM; silentConsole: Jsdom.VirtualConsole } | undefined;
+
+function jsdom(): NonNullable<typeof loaded> {
+  if (!loaded) {
+    const { JSDOM, VirtualConsole } = require('jsdom') as typeof Jsdom;
+    // jsdom prints CSS and other parse complaints to the console by default; pages are untrusted and noisy.
+    loaded = { JSDOM, silentConsole: new VirtualConsole() };
+  }
+  return loaded;
+}
 
 /**
  * Spec-compliant HTML5 parsing (parse5). Scripts stay off and no subresource is loaded: those are
  * jsdom's defaults, and neither `runScripts` nor `resources` may ever be set here.
  */
 export function parseWithJsdom(html: string, url?: string): ParsedPage {
+  const { JSDOM, silentConsole } = jsdom();
   const dom = new JSDOM(html, {
     url: safeDocumentUrl(url),
     contentType: 'text/html',

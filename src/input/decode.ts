@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { isUtf8 } from 'node:buffer';
 import chardet from 'chardet';
 import { BadCharsetError, EmptyInputError, NotHtmlError, NotTextError } from '../errors.js';
 
@@ -79,12 +80,8 @@ function isKnownEncoding(label: string): boolean {
 }
 
 function isValidUtf8(bytes: Uint8Array): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
+  // Node's native check: no decoded copy of the page just to throw it away.
+  return isUtf8(bytes);
 }
 
 function isBlank(bytes: Uint8Array): boolean {
@@ -101,7 +98,9 @@ function looksBinary(bytes: Uint8Array): boolean {
     return false;
   }
   let control = 0;
-  for (const byte of head) {
+  // An indexed loop: a typed array's iterator is several times slower on 64 KB.
+  for (let i = 0; i < head.length; i++) {
+    const byte = head[i];
     if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c && byte !== 0x1b) control++;
   }
   return control / head.length > MAX_CONTROL_RATIO;

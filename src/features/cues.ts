@@ -12,7 +12,7 @@ function wordList(phrases: string[]): RegExp {
 
 /** Words in block or heading text that mark advertising and selling. */
 const PROMO_TEXT = wordList([
-  'ad', 'ads', 'featured', 'partners?', 'advertisement', 'advertorial', 'sponsored', 'sponsor', 'promoted', 'paid (?:content|post|partnership)',
+  'ad', 'ads', 'advert', 'featured', 'partners?', 'advertisement', 'advertorial', 'sponsored', 'sponsor', 'promoted', 'paid (?:content|post|partnership)',
   'partner (?:content|offer)', 'offer from our partner', 'around the web', 'you may like', 'deals?',
   'coupon', 'promo code', 'use code', 'buy now', 'shop now', 'add to (?:cart|bag|basket)', 'check price',
   'view deal', 'see price', 'on amazon', 'at amazon', 'free shipping', 'limited time', '\\d+ ?% off', 'sign-up bonus',
@@ -25,12 +25,13 @@ const PROMO_TEXT = wordList([
 /** Words in block or heading text that mark the site's own chrome. */
 const BOILERPLATE_TEXT = wordList([
   'cookies?', 'consent', 'privacy', 'newsletter', 'subscribe', 'sign up', 'sign in', 'log in', 'register',
-  'share', 'follow us', 'related', 'read more', 'read next', 'more from', 'most (?:read|popular)', 'trending',
+  'share', 'follow us', 'related', 'read more', 'you (?:may|might) also (?:like|enjoy)', 'more (?:[\\p{L}\\p{N}]+ ){0,3}(?:stories|articles|reads)', 'read next', 'more from', 'most (?:read|popular)', 'trending',
   'comments?', 'reply', 'copyright', 'all rights reserved', 'terms of (?:use|service)', 'contact us',
-  'about us', 'skip to', 'menu', 'back to top', 'photo:', 'image:', 'credit:',
+  'about us', 'skip to', 'menu', 'back to top', 'photo:', 'image:', 'credit:', 'requires javascript', 'enable javascript',
   'datenschutz', 'abonnieren', 'weiterlesen', 'mehr zum thema', 'kommentare', 'teilen', 'impressum',
   'lire aussi', 'abonnez', "s'abonner", 'partager', 'commentaires', 'mentions légales', 'à lire',
   'suscríbete', 'boletín', 'compartir', 'comentarios', 'lee también', 'más leídas',
+  'leia também', 'leia mais', 'veja também', 'comentários', 'compartilhe', 'assine',
 ]);
 
 /**
@@ -84,8 +85,10 @@ const DATELINE = new RegExp(
     '\\b\\d{1,2}[:.]\\d{2}\\s*(?:am|pm|a\\.m\\.|p\\.m\\.|uhr|h)\\b',
     '\\b\\d{4}-\\d{2}-\\d{2}\\b',
     '\\b\\d{1,2}[./]\\d{1,2}[./]\\d{2,4}\\b',
-    '(?<![\\p{L}])(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|januari|februari|maart|mei|augustus)\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}',
-    '\\b\\d{1,2}\\.?\\s+(?:de\\s+)?(?:jan(?:uary)?|feb(?:ruary)?|march|april|may|june|july|august|september|october|november|december|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|januari|februari|maart|mei|augustus)\\.?,?\\s+(?:de\\s+)?\\d{4}',
+    '(?<![\\p{L}])(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|januari|februari|maart|mei|augustus|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro)\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}',
+    '\\b\\d{1,2}\\.?\\s+(?:de\\s+)?(?:jan(?:uary)?|feb(?:ruary)?|march|april|may|june|july|august|september|october|november|december|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|januari|februari|maart|mei|augustus|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro)\\.?,?\\s+(?:de\\s+)?\\d{4}',
+    // A 24-hour clock after the word for "at": "às 20:13", "um 17:20", "alle 9.30", "a las 10:05".
+    '(?<![\\p{L}])(?:às|à|at|um|alle|om|a las|a la)\\s+\\d{1,2}[:.h]\\d{2}\\b',
   ].join('|'),
   'iu',
 );
@@ -96,9 +99,46 @@ const DATELINE = new RegExp(
  * lines with the article; the labeling guide counts them as boilerplate.
  */
 export function metaLineCues(text: string, wordCount: number): string[] {
-  if (wordCount === 0 || wordCount > META_LINE_MAX_WORDS) return [];
+  if (wordCount === 0 || wordCount > CREDIT_MAX_WORDS) return [];
   const cues: string[] = [];
-  if (BYLINE.test(text)) cues.push('byline');
-  if (DATELINE.test(text)) cues.push('dateline');
+  if (wordCount <= META_LINE_MAX_WORDS) {
+    if (BYLINE.test(text)) cues.push('byline');
+    if (DATELINE.test(text)) cues.push('dateline');
+  }
+  if (CREDIT.test(text)) cues.push('credit');
+  return cues;
+}
+
+/** Longest block that can be a caption ending in its credit; a credit line itself is short. */
+const CREDIT_MAX_WORDS = 60;
+
+/** Photo credits: agencies, stock libraries and "Photo:" labels that end or make up a caption. */
+const CREDIT = new RegExp(
+  [
+    '(?<![\\p{L}])(?:getty images|reuters|associated press|ap photo|afp|dpa|epa|efe|ansa|anp|shutterstock|istock(?:photo)?|alamy|imago|keystone|picture alliance|bloomberg)(?![\\p{L}])',
+    '(?<![\\p{L}])(?:photo|photograph|image|picture|foto|bild|crédito|crédit|credit|illustration|source)s?\\s*[:/]\\s*\\p{L}',
+    '(?<![\\p{L}])(?:photo|photograph|image|picture|foto|bild|illustration)s?\\s+(?:by|von|de|di|door)\\s+\\p{L}',
+    '©|\\(c\\)\\s*\\d{4}|courtesy of',
+  ].join('|'),
+  'iu',
+);
+
+/**
+ * Chrome phrases that open a block: "Read more: …", "Also on …", "You may also like", "Lesen Sie
+ * auch", "Advertisement", a leftover shortcode. At the start of a line they mark the line
+ * itself, where the same words inside prose say little.
+ */
+const LEAD_BOILERPLATE = new RegExp(
+  '^[\\s\\p{P}\\p{S}]*(?:(?:read (?:more|next|also)|also read|see also|related(?: stories| articles| coverage)?\\s*:|more on this|also on|you (?:may|might) also (?:like|enjoy)|recommended(?: for you)?\\s*:|watch(?: now| more| live)?\\s*:|listen\\s*:|like this (?:story|article)|tell us what|have a (?:news )?tip|share this|sign up|subscribe|follow us|click here|this (?:slideshow|video|content) requires|leia (?:também|mais)|veja (?:também|mais)|saiba mais|lesen sie (?:auch|mehr)|mehr zum thema|lire aussi|à lire aussi|voir aussi|lee (?:también|más)|te puede interesar|vedi anche|leggi anche|lees ook)(?![\\p{L}])|\\[\\w+[^\\]]*=)',
+  'iu',
+);
+const LEAD_PROMO = /^[\s\p{P}\p{S}]*(?:advert(?:isement)?|anzeige|werbung|publicidade|publicidad|publicité|pubblicità|advertentie|sponsored|paid (?:post|content)|promoted)(?![\p{L}])/iu;
+
+/** Cues of a block's opening words (`lead=boilerplate`, `lead=promo`), for blocks of any length. */
+export function leadCues(text: string): string[] {
+  const head = text.length > 80 ? text.slice(0, 80) : text;
+  const cues: string[] = [];
+  if (LEAD_PROMO.test(head)) cues.push('promo');
+  if (LEAD_BOILERPLATE.test(head)) cues.push('boilerplate');
   return cues;
 }

@@ -19,7 +19,7 @@ import {
   SHORT_BLOCK_WORDS,
   WORD_BUCKETS,
 } from './constants.js';
-import { metaLineCues, textCues } from './cues.js';
+import { leadCues, metaLineCues, textCues } from './cues.js';
 import { textTokens } from './text-tokens.js';
 import { comparable } from '../text/normalize.js';
 
@@ -131,6 +131,9 @@ class PageMemo {
   }
 }
 
+/** Longest section heading (distinct stemmed words) whose words become features. */
+const MAX_SECTION_TITLE_WORDS = 6;
+
 /** Keyed by the page's block list, which every block of the page is featurized with. */
 const memos = new WeakMap<Block[], PageMemo>();
 
@@ -164,6 +167,7 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   const size = block.wordCount <= SHORT_BLOCK_WORDS ? 'short' : 'long';
   for (const cue of memo.cues(block.text)) put(`tcue=${cue}.${size}`, CUE_WEIGHT);
   for (const cue of metaLineCues(block.text, block.wordCount)) put(`mcue=${cue}`, CUE_WEIGHT);
+  for (const cue of leadCues(block.text)) put(`lead=${cue}`, CUE_WEIGHT);
   // Short blocks need the comparable text for `line=`; others only when they might be the title.
   let text: string | null = block.wordCount <= SHORT_BLOCK_WORDS ? comparable(block.text) : null;
   if (text !== null) put(`line=${text}`, 1);
@@ -176,6 +180,7 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   put(`linkd=${bucket(density, LINK_DENSITY_BUCKETS)}`);
   put(`links=${bucket(block.linkCount, [0, 1, 3])}`);
   if (block.imageCount > 0) put('img');
+  if (block.afterImage) put(`after_img.${size}`);
 
   put(`listing=${bucket(block.listingSize, LISTING_BUCKETS)}`);
   if (block.listingUnit) put(`unit=${block.listingUnit}`);
@@ -185,7 +190,10 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
 
   // Readability's verdict means more on prose than on a one-line label or an ad slot.
   const length = block.wordCount <= 8 ? 'short' : block.wordCount <= 30 ? 'mid' : 'long';
-  put(`rd=${readabilityToken(block.index, page)}.${length}`, READABILITY_WEIGHT);
+  const verdict = readabilityToken(block.index, page);
+  put(`rd=${verdict}.${length}`, READABILITY_WEIGHT);
+  // A line that is all link and kept by Readability: a related-story link inside the article.
+  if (density >= 0.8) put(`rd_linked=${verdict}`);
   put(`span=${spanPosition(block.index, page)}`);
   if (block.repeatKey) put(`repeat=${page.keptRepeats.has(block.repeatKey) ? 'kept' : 'dropped'}`);
   put(`rd_prev=${readabilityToken(block.index - 1, page)}`, 1);
@@ -202,7 +210,11 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   if (PATTERNS.sentenceEnd.test(block.text)) put('sentence_end');
 
   if (block.sectionHeading && block.sectionHeading !== block.text) {
-    for (const token of memo.headingWords(block.sectionHeading, page.language)) put(`hd=${token}`, HEADING_WEIGHT);
+    // A rail's title ("Related", "More from Tech") names what follows; a headline's words name
+    // one story, and would tie its paragraphs to the words of the training pages' headlines.
+    const headingWords = memo.headingWords(block.sectionHeading, page.language);
+    if (headingWords.length <= MAX_SECTION_TITLE_WORDS) for (const token of headingWords) put(`hd=${token}`, HEADING_WEIGHT);
+    else put('hd=headline', 1);
   } else if (!block.sectionHeading) {
     put('hd=none', 1);
   }

@@ -25,6 +25,11 @@ export interface Block {
   linkWordCount: number;
   linkCount: number;
   imageCount: number;
+  /**
+   * An image came after the previous block and before this one, with no text between: the
+   * place of a caption (`<figure>`, or a bare `<div>` under an `<img>`).
+   */
+  afterImage: boolean;
   /** Tags of ancestors, nearest first, up to `<body>`. */
   ancestorTags: string[];
   /** Class and id tokens of the block's element and its nearest ancestors (lowercase words). */

@@ -101,6 +101,8 @@ class Segmenter {
   // Per page: class attributes repeat across a page's cards and rows.
   private readonly classInfos = new Map<string, ClassInfo>();
   private readonly classSignatures = new Map<string, string>();
+  /** An image-only element was passed since the last block (see `Block.afterImage`). */
+  private imageBefore = false;
 
   constructor(private readonly options: SegmentOptions) {}
 
@@ -176,7 +178,12 @@ class Segmenter {
 
   private emit(nodes: Node[], element: Element, tag: string, path: string): void {
     const content = collectContent(nodes, tag === 'table' || tag === 'pre');
-    if (!content.text) return;
+    if (!content.text) {
+      if (content.images > 0) this.imageBefore = true;
+      return;
+    }
+    const afterImage = this.imageBefore;
+    this.imageBefore = false;
     // A run's own container frame is the top of the stack; an element block's frame is too.
     const frames = this.stack;
     const own = frames[frames.length - 1];
@@ -192,6 +199,7 @@ class Segmenter {
       linkWordCount: content.linkWords,
       linkCount: content.links,
       imageCount: content.images,
+      afterImage,
       ancestorTags: this.ancestorTags(tag === '#run'),
       classTokens: this.nearestClassTokens(),
       classCues: this.nearestClassCues(),

@@ -23,6 +23,22 @@ const doc = (body: string, bodyAttrs = '') => `<!DOCTYPE html><html><head><title
 const texts = (blocks: Block[]) => blocks.map((b) => b.text);
 
 describe.each(ENGINES)('segment on %s', (engine) => {
+  it('marks the block right after an image-only element as after an image (a caption\'s place), and no other', () => {
+    const blocks = blocksOf(
+      doc(`<p>Lead paragraph.</p><figure><img src="a.jpg"><figcaption>A caption under it.</figcaption></figure>
+        <div><img src="b.jpg"></div><div>A bare caption div.</div><p>Next paragraph.</p><p><img src="c.jpg"> Text beside an image.</p><p>Last.</p>`),
+      engine,
+    );
+    expect(blocks.map((b) => [b.text, b.afterImage])).toEqual([
+      ['Lead paragraph.', false],
+      ['A caption under it.', true],
+      ['A bare caption div.', true],
+      ['Next paragraph.', false],
+      ['Text beside an image.', false],
+      ['Last.', false],
+    ]);
+  });
+
   it('paragraphs, headings, list items and a table each become blocks, in document order', () => {
     const blocks = blocksOf(
       doc(`<h1>Main title</h1><p>First paragraph.</p><h2>Sub heading</h2><ul><li>Item one</li><li>Item two</li></ul>

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { leadCues, metaLineCues } from '../../src/features/cues.js';
+import { countWords } from '../../src/segment/word-count.js';
+
+const meta = (text: string) => metaLineCues(text, countWords(text));
+
+describe('metaLineCues', () => {
+  it('reads bylines and datelines in several languages, clock times after "at" included', () => {
+    expect(meta('By Jane Doe')).toEqual(['byline']);
+    expect(meta('Posted: Fri 6:45 PM, Feb 16, 2018 |')).toContain('dateline');
+    expect(meta('sexta-feira, 22 de outubro de 2010 às 20:13')).toContain('dateline');
+    expect(meta('quinta-feira, 12 de março de 2026')).toContain('dateline');
+    expect(meta('Aktualisiert am 04.03.2026, 17:20 Uhr')).toContain('dateline');
+  });
+
+  it('reads photo credits, alone or ending a caption of up to 60 words', () => {
+    expect(meta('Natalie Naccache | Bloomberg | Getty Images')).toEqual(['credit']);
+    expect(meta('Foto: dpa')).toEqual(['credit']);
+    expect(meta('A long caption about the harbour at dawn, with the cranes idle and the fishing fleet tied up two deep along the quay. (Photo: Jane Roe/Reuters)')).toEqual(['credit']);
+    expect(meta(`${'word '.repeat(70)}Getty Images`)).toEqual([]);
+  });
+
+  it('leaves ordinary sentences alone', () => {
+    expect(meta('The council voted to keep the library open on Sundays.')).toEqual([]);
+    expect(meta('She said the image of the city had changed.')).toEqual([]);
+  });
+});
+
+describe('leadCues', () => {
+  it('marks chrome phrases that open a block', () => {
+    expect(leadCues('Read more: Alibaba poised to launch a record listing')).toEqual(['boilerplate']);
+    expect(leadCues('Also on example.com Ministers face a new inquiry')).toEqual(['boilerplate']);
+    expect(leadCues('You may also like...')).toEqual(['boilerplate']);
+    expect(leadCues('Lesen Sie auch: Die Bahn streicht Verbindungen')).toEqual(['boilerplate']);
+    expect(leadCues('[button link="https://example.com/x" type="big"]Send us your review[/button]')).toEqual(['boilerplate']);
+    expect(leadCues('This slideshow requires JavaScript.')).toEqual(['boilerplate']);
+    expect(leadCues('Advert')).toEqual(['promo']);
+    expect(leadCues('ANZEIGE')).toEqual(['promo']);
+  });
+
+  it('needs the phrase at the start and as whole words', () => {
+    expect(leadCues('Readers wrote in to say the bridge reopened.')).toEqual([]);
+    expect(leadCues('Subscribers to the service lost access for a day.')).toEqual([]);
+    expect(leadCues('Critics say you may also like the sequel.')).toEqual([]);
+    expect(leadCues('Advertisers pulled out of the league last year.')).toEqual([]);
+  });
+});

@@ -4,12 +4,15 @@
  * Starts its own throwaway redis-server (REDIS_URL to use another) and SQLite file.
  *
  *   node dist/bench/queue.js [--pages N] [--threads 1,2]
+ *
+ * bench/speed calls {@link queueThroughput} for its queue section.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { QueueEvents } from 'bullmq';
 import { corpusDir, loadCorpus } from '../src/eval/corpus.js';
 import { SqliteStore } from '../src/storage/sqlite.js';
@@ -27,8 +30,36 @@ function argument(name: string, fallback: string): string {
   return index >= 0 ? process.argv[index + 1] : fallback;
 }
 
-function benchPages(limit: number): Page[] {
-  const corpus = corpusDir();
+export type QueuePageSource = 'corpus' | 'fixtures';
+
+export interface QueueOptions {
+  pages: number;
+  threads: readonly number[];
+  /** Default: the corpus when present, else the fixtures. */
+  source?: QueuePageSource;
+  /** Where the header and each row go as they are measured (default console.log). */
+  log?: (line: string) => void;
+}
+
+export interface QueueRow {
+  threads: number;
+  pages: number;
+  failed: number;
+  seconds: number;
+  pagesPerSecond: number;
+  /** Pages per second over the first row's. */
+  speedUp: number;
+}
+
+export interface QueueReport {
+  source: QueuePageSource;
+  pages: number;
+  rows: QueueRow[];
+}
+
+function benchPages(limit: number, source: QueuePageSource): Page[] {
+  const corpus = source === 'corpus' ? corpusDir() : null;
+  if (source === 'corpus' && corpus === null) throw new Error('corpus not found');
   const pages = corpus
     ? loadCorpus(corpus).map((page) => ({ url: page.url, html: page.html }))
     : loadFixtures().map((page) => ({ url: page.meta.url ?? `https://fixture.test/${page.slug}`, html: page.html.replace(/\sdata-winnow-label="[^"]*"/g, '') }));
@@ -114,29 +145,35 @@ async function run(threads: number, pages: Page[], redisUrl: string, dir: string
   return { seconds, failed };
 }
 
-async function main(): Promise<void> {
-  const count = Number(argument('--pages', '200'));
-  const threads = argument('--threads', '1,2').split(',').map(Number);
+/** Stores the pages, moderates them through the queue with each thread count in turn, and prints and returns the rows. */
+export async function queueThroughput(options: QueueOptions): Promise<QueueReport> {
+  const log = options.log ?? console.log;
+  const source = options.source ?? (corpusDir() ? 'corpus' : 'fixtures');
   const dir = mkdtempSync(join(tmpdir(), 'winnow-bench-queue-'));
   const redis = await startRedis(dir);
   try {
-    const pages = benchPages(count);
-    console.log(`${pages.length} pages (${corpusDir() ? 'corpus' : 'fixtures'}), ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${new Date().toISOString()}`);
-    console.log('moderation threads  pages  failed  seconds  pages/s  speed-up');
-    let base = 0;
-    for (const n of threads) {
-      const { seconds, failed } = await run(n, pages, redis.url, dir);
-      const rate = pages.length / seconds;
-      if (!base) base = rate;
-      console.log(`${String(n).padStart(18)}  ${String(pages.length).padStart(5)}  ${String(failed).padStart(6)}  ${seconds.toFixed(1).padStart(7)}  ${rate.toFixed(1).padStart(7)}  ${(rate / base).toFixed(2).padStart(7)}x`);
+    const pages = benchPages(options.pages, source);
+    log(`${pages.length} pages (${source}), ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${new Date().toISOString()}`);
+    log('moderation threads  pages  failed  seconds  pages/s  speed-up');
+    const rows: QueueRow[] = [];
+    for (const threads of options.threads) {
+      const { seconds, failed } = await run(threads, pages, redis.url, dir);
+      const pagesPerSecond = pages.length / seconds;
+      const row = { threads, pages: pages.length, failed, seconds, pagesPerSecond, speedUp: pagesPerSecond / (rows[0]?.pagesPerSecond ?? pagesPerSecond) };
+      rows.push(row);
+      log(`${String(threads).padStart(18)}  ${String(row.pages).padStart(5)}  ${String(failed).padStart(6)}  ${seconds.toFixed(1).padStart(7)}  ${pagesPerSecond.toFixed(1).padStart(7)}  ${row.speedUp.toFixed(2).padStart(7)}x`);
     }
+    return { source, pages: pages.length, rows };
   } finally {
     redis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((error: Error) => {
-  console.error(error.stack ?? error.message);
-  process.exitCode = 1;
-});
+// Run only when started as a script, not when bench/speed imports the function.
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  queueThroughput({ pages: Number(argument('--pages', '200')), threads: argument('--threads', '1,2').split(',').map(Number) }).catch((error: Error) => {
+    console.error(error.stack ?? error.message);
+    process.exitCode = 1;
+  });
+}

@@ -12,8 +12,15 @@
  * covers JIT warm-up and the caches filling). Pages are the corpus pages when present, otherwise
  * the fixture pages with their labels stripped. Also usable as a profiling driver:
  * `node --cpu-prof --cpu-prof-dir=DIR dist/bench/soak.js --pages 300`.
+ *
+ * bench/speed calls {@link runSoak}, which always runs the soak in a fresh child (under
+ * `--expose-gc`), so the caller's own heap never counts; the child prints as the script does and
+ * hands its figures back through a JSON file (hidden `--result FILE`).
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -31,13 +38,23 @@ const FLAT_HEAP_SLOPE = 1;
 const USAGE =
   'usage: node dist/bench/soak.js [--pages 10000] [--every 1000] [--engine linkedom|jsdom] [--source corpus|fixtures]';
 
+export type SoakSource = 'corpus' | 'fixtures';
+
+export interface SoakOptions {
+  pages: number;
+  /** Pages between checkpoints. */
+  every: number;
+  engine: EngineName;
+  source: SoakSource;
+}
+
 interface SoakPage {
   id: string;
   url: string | undefined;
   html: string;
 }
 
-interface Checkpoint {
+export interface Checkpoint {
   pages: number;
   /** Unit: MB. */
   rssMb: number;
@@ -47,7 +64,22 @@ interface Checkpoint {
   pagesPerSecond: number;
 }
 
-function loadPages(source: 'corpus' | 'fixtures'): SoakPage[] {
+export interface SoakResult {
+  options: SoakOptions;
+  /** Distinct pages cycled. */
+  pageSet: number;
+  checkpoints: Checkpoint[];
+  /** Least-squares slopes after the first checkpoint; null with fewer than three checkpoints. Unit: MB per 1,000 pages. */
+  rssSlope: number | null;
+  heapSlope: number | null;
+  /** Heap slope at most {@link FLAT_HEAP_SLOPE}; null without a slope. */
+  flat: boolean | null;
+  peakRssMb: number;
+  errors: number;
+  firstError: string | null;
+}
+
+function loadPages(source: SoakSource): SoakPage[] {
   if (source === 'corpus') {
     const dir = corpusDir();
     if (dir === null) throw new Error('corpus not found (../shared/corpus/scrapinghub-dev beside the repo, or WINNOW_CORPUS_DIR)');
@@ -72,9 +104,10 @@ function slope(points: readonly { x: number; y: number }[]): number {
 
 const megabytes = (bytes: number) => bytes / 1024 ** 2;
 
-function parseCli(): { pages: number; every: number; engine: EngineName; source: 'corpus' | 'fixtures' } {
+function parseCli(): SoakOptions & { result: string | null } {
   const { values } = parseArgs({
     options: {
+      result: { type: 'string' },
       pages: { type: 'string', default: '10000' },
       every: { type: 'string', default: '1000' },
       engine: { type: 'string', default: 'linkedom' },
@@ -94,7 +127,7 @@ function parseCli(): { pages: number; every: number; engine: EngineName; source:
   if (values.engine !== 'linkedom' && values.engine !== 'jsdom') throw new Error(`--engine must be linkedom or jsdom, got ${values.engine}`);
   const source = values.source ?? (corpusDir() !== null ? 'corpus' : 'fixtures');
   if (source !== 'corpus' && source !== 'fixtures') throw new Error(`--source must be corpus or fixtures, got ${source}`);
-  return { pages, every, engine: values.engine, source };
+  return { pages, every, engine: values.engine, source, result: values.result ?? null };
 }
 
 /** `global.gc` when the process runs with `--expose-gc`. */
@@ -103,15 +136,30 @@ function fullGc(): (() => void) | null {
   return typeof gc === 'function' ? gc : null;
 }
 
-async function main(): Promise<void> {
-  const cli = parseCli();
-  const gc = fullGc();
-  if (gc === null && !process.execArgv.includes('--expose-gc')) {
-    const self = fileURLToPath(import.meta.url);
-    const child = spawnSync(process.execPath, ['--expose-gc', ...process.execArgv, self, ...process.argv.slice(2)], { stdio: 'inherit' });
-    process.exitCode = child.status ?? 1;
-    return;
+/** Runs the soak script as a child under `--expose-gc`, output inherited; its exit status. */
+function spawnSoak(options: SoakOptions, execArgv: readonly string[], resultFile: string | null): number {
+  const self = fileURLToPath(import.meta.url);
+  const args = ['--pages', String(options.pages), '--every', String(options.every), '--engine', options.engine, '--source', options.source];
+  if (resultFile !== null) args.push('--result', resultFile);
+  const child = spawnSync(process.execPath, ['--expose-gc', ...execArgv, self, ...args], { stdio: 'inherit' });
+  return child.status ?? 1;
+}
+
+/** The soak in a fresh child process: it prints its progress, table and verdict; its figures are returned. */
+export function runSoak(options: SoakOptions): SoakResult {
+  const dir = mkdtempSync(join(tmpdir(), 'winnow-bench-soak-'));
+  try {
+    const file = join(dir, 'result.json');
+    const status = spawnSoak(options, [], file);
+    if (status !== 0) throw new Error(`soak child exited with code ${status}`);
+    return JSON.parse(readFileSync(file, 'utf8')) as SoakResult;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The soak itself, in this process (run with --expose-gc so `gc` is there). */
+async function soakInProcess(cli: SoakOptions, gc: (() => void) | null): Promise<SoakResult> {
   const pages = loadPages(cli.source);
   if (pages.length === 0) throw new Error(`no ${cli.source} pages`);
   const model = loadModel();
@@ -169,12 +217,39 @@ async function main(): Promise<void> {
   );
   if (fitted.length < 2) console.log('(fewer than three checkpoints: no slope)');
   if (firstError !== null) console.log(`first error: ${firstError}`);
+  const sloped = fitted.length >= 2;
+  return {
+    options: { pages: cli.pages, every: cli.every, engine: cli.engine, source: cli.source },
+    pageSet: pages.length,
+    checkpoints,
+    rssSlope: sloped ? rssSlope : null,
+    heapSlope: sloped ? heapSlope : null,
+    flat: sloped ? heapSlope <= FLAT_HEAP_SLOPE : null,
+    peakRssMb: peak,
+    errors,
+    firstError,
+  };
 }
 
-try {
-  await main();
-} catch (err) {
-  console.error(`soak: ${describeError(err)}`);
-  console.error(USAGE);
-  process.exitCode = 1;
+async function main(): Promise<void> {
+  const cli = parseCli();
+  const gc = fullGc();
+  if (gc === null && !process.execArgv.includes('--expose-gc')) {
+    // Again under --expose-gc; the child prints everything, its errors included.
+    process.exitCode = spawnSoak(cli, process.execArgv, cli.result);
+    return;
+  }
+  const result = await soakInProcess(cli, gc);
+  if (cli.result !== null) writeFileSync(cli.result, JSON.stringify(result));
+}
+
+// Run only when started as a script, not when bench/speed imports runSoak.
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    await main();
+  } catch (err) {
+    console.error(`soak: ${describeError(err)}`);
+    console.error(USAGE);
+    process.exitCode = 1;
+  }
 }

@@ -1,19 +1,29 @@
 /**
- * Speed benchmark: time and peak memory per page of each DOM engine and each stage of the
- * pipeline, side by side, over the same pages as bench/quality.
+ * Speed benchmark: everything about speed and memory in one run, in four sections over the same
+ * pages as bench/quality (the corpus when present, else the fixture pages with labels stripped).
  *
- *   node dist/bench/speed.js [--pages corpus|fixtures] [--repeat N] [--json FILE]
+ *   node dist/bench/speed.js [--sections stages,process,queue,soak] [--pages corpus|fixtures] [--repeat N]
+ *                            [--batch N] [--process-runs N] [--queue-pages N] [--soak-pages N] [--json FILE]
  *
- * Stages:
- * - `parse`: preparePage + parsePage + dispose (limits, stripping, the DOM and freeing it);
- * - `parse+readability`: readabilityBaseline, bare Readability as bench/quality scores it. On
- *   jsdom (script and style stripped first) it is the reference every row is compared to;
- * - `winnow`: moderate(), the whole pipeline, with the model loaded once before timing.
+ * - `stages`: time and peak memory per page of each DOM engine and each stage, side by side:
+ *   - `parse`: preparePage + parsePage + dispose (limits, stripping, the DOM and freeing it);
+ *   - `parse+readability`: readabilityBaseline, bare Readability as bench/quality scores it. On
+ *     jsdom (script and style stripped first) it is the reference every row is compared to;
+ *   - `winnow`: moderate(), the whole pipeline, with the model loaded once before timing.
+ *   Every (engine, stage) runs in its own child process (this file, hidden `--child ENGINE STAGE`
+ *   mode), one after another, so peak RSS belongs to one configuration and timings never share a
+ *   core with another configuration. `--repeat` passes over the pages (default 3).
+ * - `process`: whole processes over a folder of `--batch` pages (default 131): bare Readability on
+ *   jsdom (the reference) and on linkedom, `winnow run --no-store` and `winnow run --db`, each
+ *   pinned to one core; `--process-runs` rounds (default 2) and the medians (bench/process.ts).
+ * - `queue`: pages per second through the real queue with 1 and 2 moderation threads over
+ *   `--queue-pages` pages (default 100; bench/queue.ts, which starts its own redis-server).
+ * - `soak`: `--soak-pages` pages (default 10,000) through moderate() in one child process, RSS and
+ *   heap after full collections, and whether the heap stays flat (bench/soak.ts).
  *
- * Every (engine, stage) runs in its own child process (this file, hidden `--child ENGINE STAGE`
- * mode), one after another, so peak RSS belongs to one configuration and timings never share a
- * core with another configuration. The corpus is read in place and only measured; the figures
- * hold times and sizes, never page text.
+ * The corpus is read in place; only the process section writes the page set, into a fresh folder
+ * under the OS temp folder that it deletes at the end. The figures hold times and sizes, never
+ * page text.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -26,6 +36,9 @@ import { parseArgs } from 'node:util';
 import { corpusDir, CORPUS_ENV } from '../src/eval/corpus.js';
 import { describeError, formatTable, stripFixtureLabels } from '../src/eval/quality.js';
 import type { EngineName } from '../src/types.js';
+import type { ProcessReport } from './process.js';
+import type { QueueReport } from './queue.js';
+import type { SoakResult } from './soak.js';
 
 const ENGINES: readonly EngineName[] = ['linkedom', 'jsdom'];
 const STAGES = ['parse', 'parse+readability', 'winnow'] as const;
@@ -38,7 +51,19 @@ const REFERENCE = { engine: 'jsdom' as EngineName, stage: 'parse+readability' as
 /** Passes over the page set; 3 x 50 corpus pages keeps a full run near two minutes on 2 cores. */
 const DEFAULT_REPEAT = 3;
 
-const USAGE = 'usage: node dist/bench/speed.js [--pages corpus|fixtures] [--repeat N] [--json FILE]';
+const SECTIONS = ['stages', 'process', 'queue', 'soak'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** Files in the whole-process batch. */
+const DEFAULT_BATCH = 131;
+/** Rounds of the whole-process commands; two, alternating, show how far a run can be trusted. */
+const DEFAULT_PROCESS_RUNS = 2;
+const DEFAULT_QUEUE_PAGES = 100;
+const DEFAULT_SOAK_PAGES = 10_000;
+
+const USAGE =
+  'usage: node dist/bench/speed.js [--sections stages,process,queue,soak] [--pages corpus|fixtures] [--repeat N]\n' +
+  '                                [--batch N] [--process-runs N] [--queue-pages N] [--soak-pages N] [--json FILE]';
 
 /** What a child measures and sends back to the parent. */
 interface ChildResult {
@@ -306,18 +331,35 @@ function machine(): Machine {
 }
 
 interface Cli {
+  sections: Set<Section>;
   source: PageSource | null;
   repeat: number;
+  batch: number;
+  processRuns: number;
+  queuePages: number;
+  soakPages: number;
   json: string | null;
   child: { engine: EngineName; stage: Stage } | null;
+}
+
+function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
+  return number;
 }
 
 function parseCli(argv: string[]): Cli {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
+      sections: { type: 'string' },
       pages: { type: 'string' },
       repeat: { type: 'string' },
+      batch: { type: 'string' },
+      'process-runs': { type: 'string' },
+      'queue-pages': { type: 'string' },
+      'soak-pages': { type: 'string' },
       json: { type: 'string' },
       child: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -331,8 +373,11 @@ function parseCli(argv: string[]): Cli {
   }
   const source = values.pages ?? null;
   if (source !== null && source !== 'corpus' && source !== 'fixtures') throw new Error(`--pages must be corpus or fixtures, got ${source}`);
-  const repeat = values.repeat === undefined ? DEFAULT_REPEAT : Number(values.repeat);
-  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a positive integer, got ${values.repeat}`);
+  const sections = new Set<Section>();
+  for (const name of (values.sections ?? SECTIONS.join(',')).split(',').map((part) => part.trim())) {
+    if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--sections: unknown section ${name} (${SECTIONS.join(', ')})`);
+    sections.add(name as Section);
+  }
   let child: Cli['child'] = null;
   if (values.child) {
     const [engine, stage] = positionals;
@@ -342,7 +387,126 @@ function parseCli(argv: string[]): Cli {
   } else if (positionals.length > 0) {
     throw new Error(`unexpected argument ${positionals[0]}`);
   }
-  return { source, repeat, json: values.json ?? null, child };
+  return {
+    sections,
+    source,
+    repeat: positiveInteger('--repeat', values.repeat, DEFAULT_REPEAT),
+    batch: positiveInteger('--batch', values.batch, DEFAULT_BATCH),
+    processRuns: positiveInteger('--process-runs', values['process-runs'], DEFAULT_PROCESS_RUNS),
+    queuePages: positiveInteger('--queue-pages', values['queue-pages'], DEFAULT_QUEUE_PAGES),
+    soakPages: positiveInteger('--soak-pages', values['soak-pages'], DEFAULT_SOAK_PAGES),
+    json: values.json ?? null,
+    child,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+/** What the stage section adds to the JSON (the keys it had before the other sections). */
+interface StagesReport {
+  pages: { source: PageSource; dir: string | null; count: number; bytes: number; repeat: number };
+  reference: typeof REFERENCE;
+  rows: Row[];
+}
+
+async function stagesSection(source: PageSource, where: string | null, repeat: number): Promise<StagesReport> {
+  const rows: Row[] = [];
+  let pageSet: { pages: number; bytes: number } | null = null;
+  for (const engine of ENGINES) {
+    for (const stage of STAGES) {
+      process.stderr.write(`${engine} ${stage}: running...`);
+      try {
+        const result = await spawnChild(engine, stage, source, repeat);
+        pageSet ??= { pages: result.pages, bytes: result.bytes };
+        const row = toRow(result);
+        rows.push(row);
+        process.stderr.write(` ${row.runs} pages in ${row.totalSeconds.toFixed(1)} s\n`);
+        if (result.firstError !== null) process.stderr.write(`  ${result.errors} page(s) threw, first: ${result.firstError}\n`);
+      } catch (err) {
+        rows.push(failedRow(engine, stage, describeError(err)));
+        process.stderr.write(` failed: ${describeError(err)}\n`);
+      }
+    }
+  }
+  addRatios(rows);
+
+  const size = pageSet ? `${pageSet.pages} pages, ${(pageSet.bytes / 1024 ** 2).toFixed(1)} MB of HTML` : 'no pages';
+  console.log(`\nstages: ${source} (${where}; ${size}) x ${repeat} passes, one child process per row`);
+  console.log(speedTable(rows));
+  for (const row of rows) if (row.failure !== null) console.log(`  ${row.engine} ${row.stage} failed: ${row.failure}`);
+  console.log(
+    '\nms per page = one synchronous call; cpu ms = process CPU time (all threads) over the loop / pages;' +
+      '\ntotal s = wall time of the timed loop (jsdom yields to the event loop between pages);' +
+      "\npages/s = pages / total s; load RSS = the child's maxRSS once modules, pages (and model) are loaded, before timing;" +
+      '\npeak RSS = its maxRSS at the end;' +
+      '\nvs readability-on-jsdom = mean page time over that of jsdom parse+readability.',
+  );
+  return { pages: { source, dir: where, count: pageSet?.pages ?? 0, bytes: pageSet?.bytes ?? 0, repeat }, reference: REFERENCE, rows };
+}
+
+async function processSection(pages: readonly BenchPage[], source: PageSource, batch: number, runs: number): Promise<ProcessReport> {
+  const { measureProcesses, processTable } = await import('./process.js');
+  const report = await measureProcesses({ pages, batch, runs, log: (line) => process.stderr.write(`${line}\n`) });
+  const mb = (report.bytes / 1024 ** 2).toFixed(1);
+  const pinned = report.pinnedWith ?? 'nothing: taskset not found or core 0 not allowed, so the processes are NOT pinned';
+  console.log(`\nwhole processes: ${report.pages} .html files (${pages.length} distinct ${source} pages cycled, ${mb} MB), ${runs} round(s), pinned with ${pinned}`);
+  console.log(processTable(report));
+  console.log(
+    '\nwall s = spawn to exit (start-up, modules and model included); cpu s = user + system and peak RSS = resourceUsage()' +
+      '\nof the process itself, written on exit; pages/s = pages / wall s; vs ref = over ' +
+      `${report.reference} (same round; medians over medians).`,
+  );
+  return report;
+}
+
+async function queueSection(source: PageSource, pages: number): Promise<QueueReport> {
+  const { queueThroughput } = await import('./queue.js');
+  console.log(`\nqueue: one worker process, 1 then 2 sandboxed moderation threads, throwaway redis-server and SQLite`);
+  return queueThroughput({ pages, threads: [1, 2], source });
+}
+
+async function soakSection(source: PageSource, pages: number): Promise<SoakResult> {
+  const { runSoak } = await import('./soak.js');
+  console.log(`\nsoak: moderate() in a child process under --expose-gc`);
+  // Ten checkpoints whatever the length, so a short soak still has a slope.
+  return runSoak({ pages, every: Math.max(1, Math.round(pages / 10)), engine: 'linkedom', source });
+}
+
+/** One line per section with the figures that matter most, read off the reports. */
+function summary(report: SpeedReport): string[] {
+  const lines: string[] = [];
+  const processes = report.process;
+  for (const row of processes?.medians ?? []) {
+    if (row.command === processes?.reference) continue;
+    lines.push(
+      `${row.command}: median wall ${row.wallSeconds.toFixed(2)} s = ${row.wallVsReference?.toFixed(2)}x of ${processes?.reference}` +
+        ` (cpu ${row.cpuVsReference?.toFixed(2)}x), peak RSS ${row.peakRssMb.toFixed(0)} MB for ${processes?.pages} pages`,
+    );
+  }
+  const queueRows = report.queue?.rows ?? [];
+  if (queueRows.length > 1) {
+    const last = queueRows[queueRows.length - 1];
+    lines.push(`queue: ${last.threads} threads ${last.speedUp.toFixed(2)}x the pages/s of ${queueRows[0].threads} (${queueRows[0].pagesPerSecond.toFixed(1)} -> ${last.pagesPerSecond.toFixed(1)})`);
+  }
+  if (report.soak) {
+    const { heapSlope, rssSlope, flat, options } = report.soak;
+    const signed = (value: number | null) => (value === null ? 'n/a' : `${value >= 0 ? '+' : ''}${value.toFixed(2)}`);
+    const verdict = flat === null ? 'no slope' : flat ? 'flat' : 'GROWING';
+    lines.push(`soak: ${options.pages} pages, heap ${signed(heapSlope)} and RSS ${signed(rssSlope)} MB per 1,000 pages (${verdict}), peak RSS ${report.soak.peakRssMb.toFixed(0)} MB`);
+  }
+  return lines;
+}
+
+interface SpeedReport extends Partial<StagesReport> {
+  generated: string;
+  machine: Machine & { loadAverageAtEnd?: number[] };
+  sections: Section[];
+  process?: ProcessReport;
+  queue?: QueueReport;
+  soak?: SoakResult;
+  /** Sections that failed, with why. */
+  failures: string[];
 }
 
 async function main(): Promise<void> {
@@ -360,57 +524,39 @@ async function main(): Promise<void> {
   if (source === 'corpus' && dir === null) {
     throw new Error(`corpus not found (../shared/corpus/scrapinghub-dev beside the repo, or ${CORPUS_ENV}); use --pages fixtures`);
   }
-  if (cli.source === null && dir === null) console.log('corpus not found: timing the fixture pages (labels stripped)');
+  if (cli.source === null && dir === null) console.log('corpus not found: measuring the fixture pages (labels stripped)');
+  const where = source === 'corpus' ? dir : `${(await import('../src/train/fixtures.js')).defaultFixtureDir()}, data-winnow-label stripped`;
 
   const started = new Date();
-  const host = machine();
-  const rows: Row[] = [];
-  let pageSet: { pages: number; bytes: number } | null = null;
-  for (const engine of ENGINES) {
-    for (const stage of STAGES) {
-      process.stderr.write(`${engine} ${stage}: running...`);
-      try {
-        const result = await spawnChild(engine, stage, source, cli.repeat);
-        pageSet ??= { pages: result.pages, bytes: result.bytes };
-        const row = toRow(result);
-        rows.push(row);
-        process.stderr.write(` ${row.runs} pages in ${row.totalSeconds.toFixed(1)} s\n`);
-        if (result.firstError !== null) process.stderr.write(`  ${result.errors} page(s) threw, first: ${result.firstError}\n`);
-      } catch (err) {
-        rows.push(failedRow(engine, stage, describeError(err)));
-        process.stderr.write(` failed: ${describeError(err)}\n`);
-      }
+  const report: SpeedReport = { generated: started.toISOString(), machine: machine(), sections: [...cli.sections], failures: [] };
+  // A failed section is reported and the others still run.
+  const attempt = async <T>(section: Section, work: () => Promise<T>): Promise<T | undefined> => {
+    if (!cli.sections.has(section)) return undefined;
+    try {
+      return await work();
+    } catch (err) {
+      report.failures.push(`${section}: ${describeError(err)}`);
+      console.log(`\n${section} failed: ${describeError(err)}`);
+      return undefined;
     }
-  }
-  addRatios(rows);
+  };
+  Object.assign(report, await attempt('stages', () => stagesSection(source, where, cli.repeat)));
+  const failedRows = report.rows?.filter((row) => row.failure !== null).length ?? 0;
+  if (failedRows > 0) report.failures.push(`stages: ${failedRows} row(s) failed`);
+  report.process = await attempt('process', async () => processSection(await loadPages(source), source, cli.batch, cli.processRuns));
+  report.queue = await attempt('queue', () => queueSection(source, cli.queuePages));
+  report.soak = await attempt('soak', () => soakSection(source, cli.soakPages));
+  if (report.failures.length > 0) process.exitCode = 1;
 
-  const endLoad = os.loadavg().map((value) => Math.round(value * 100) / 100);
-  const where =
-    source === 'corpus' ? dir : `${(await import('../src/train/fixtures.js')).defaultFixtureDir()}, data-winnow-label stripped`;
-  const size = pageSet ? `${pageSet.pages} pages, ${(pageSet.bytes / 1024 ** 2).toFixed(1)} MB of HTML` : 'no pages';
-  console.log(`\nspeed: ${source} (${where}; ${size}) x ${cli.repeat} passes, one child process per row`);
-  console.log(speedTable(rows));
-  for (const row of rows) if (row.failure !== null) console.log(`  ${row.engine} ${row.stage} failed: ${row.failure}`);
-  if (rows.some((row) => row.failure !== null)) process.exitCode = 1;
-  console.log(
-    '\nms per page = one synchronous call; cpu ms = process CPU time (all threads) over the loop / pages;' +
-      '\ntotal s = wall time of the timed loop (jsdom yields to the event loop between pages);' +
-      '\npages/s = pages / total s; load RSS = the child\'s maxRSS once modules, pages (and model) are loaded, before timing;' +
-      '\npeak RSS = its maxRSS at the end;' +
-      '\nvs readability-on-jsdom = mean page time over that of jsdom parse+readability.',
-  );
+  const lines = summary(report);
+  if (lines.length > 0) console.log(`\nsummary:\n${lines.map((line) => `  ${line}`).join('\n')}`);
+  const host = report.machine;
+  host.loadAverageAtEnd = os.loadavg().map((value) => Math.round(value * 100) / 100);
   console.log(`\nmachine: ${host.cpu}, ${host.cores} cores, ${host.totalMemoryGb} GB, node ${host.node}, ${host.platform}`);
-  console.log(`date: ${started.toISOString()}  (load average at start ${host.loadAverage.join(' ')}, at end ${endLoad.join(' ')})`);
+  console.log(`date: ${report.generated}  (load average at start ${host.loadAverage.join(' ')}, at end ${host.loadAverageAtEnd.join(' ')})`);
 
   if (cli.json !== null) {
     const file = resolve(cli.json);
-    const report = {
-      generated: started.toISOString(),
-      machine: { ...host, loadAverageAtEnd: endLoad },
-      pages: { source, dir: where, count: pageSet?.pages ?? 0, bytes: pageSet?.bytes ?? 0, repeat: cli.repeat },
-      reference: REFERENCE,
-      rows,
-    };
     writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
     console.log(`figures written to ${file}`);
   }

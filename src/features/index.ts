@@ -13,6 +13,7 @@ import {
   SEMANTIC_ANCESTORS,
   STRUCTURE_WEIGHT,
   TEXT_WEIGHT,
+  TEXT_WORD_BUDGET,
   CLASS_WEIGHT,
   HEADING_WEIGHT,
   LISTING_CUE_SHARE,
@@ -92,6 +93,7 @@ export type FeatureBag = Map<string, number>;
 class PageMemo {
   private readonly textCueLists = new Map<string, string[]>();
   private readonly headingTokens = new Map<string, string[]>();
+  private readonly headlines = new Map<string, boolean>();
   private readonly semanticTags = new Map<string[], string[]>();
   private title: { text: string; comparable: string } | null = null;
 
@@ -123,6 +125,20 @@ class PageMemo {
       this.semanticTags.set(ancestorTags, tags);
     }
     return tags;
+  }
+
+  /** The heading is the article's headline: the page title, or a side of "Headline – Site" that holds it. */
+  isPageHeadline(heading: string, title: string | null): boolean {
+    if (!title) return false;
+    let answer = this.headlines.get(heading);
+    if (answer === undefined) {
+      const text = comparable(heading);
+      const full = this.comparableTitle(title);
+      // Three words or more inside the title: the headline, the title adding the site's name.
+      answer = text.length > 0 && (sameText(text, full) || (text.split(' ').length >= 3 && full.includes(text)));
+      this.headlines.set(heading, answer);
+    }
+    return answer;
   }
 
   comparableTitle(title: string): string {
@@ -213,17 +229,21 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
     // A rail's title ("Related", "More from Tech") names what follows; a headline's words name
     // one story, and would tie its paragraphs to the words of the training pages' headlines.
     const headingWords = memo.headingWords(block.sectionHeading, page.language);
-    if (headingWords.length <= MAX_SECTION_TITLE_WORDS) for (const token of headingWords) put(`hd=${token}`, HEADING_WEIGHT);
-    else put('hd=headline', 1);
+    if (headingWords.length > MAX_SECTION_TITLE_WORDS || memo.isPageHeadline(block.sectionHeading, page.title)) put('hd=headline', 1);
+    else for (const token of headingWords) put(`hd=${token}`, HEADING_WEIGHT);
   } else if (!block.sectionHeading) {
     put('hd=none', 1);
   }
 
+  const tokens = textTokens(block.text, page.language);
+  // Words of a long block share a fixed budget: otherwise a 150-word comment or teaser outvotes
+  // every structural token by length alone (Naive Bayes sums one log-ratio per word).
+  const weight = tokens.length > TEXT_WORD_BUDGET ? (TEXT_WEIGHT * TEXT_WORD_BUDGET) / tokens.length : TEXT_WEIGHT;
   const counts = new Map<string, number>();
-  for (const token of textTokens(block.text, page.language)) {
+  for (const token of tokens) {
     const seen = (counts.get(token) ?? 0) + 1;
     counts.set(token, seen);
-    if (seen <= MAX_WORD_REPEAT) add(`w=${token}`, TEXT_WEIGHT);
+    if (seen <= MAX_WORD_REPEAT) add(`w=${token}`, weight);
   }
   return bag;
 }

@@ -231,6 +231,56 @@ describe('settings', () => {
   });
 });
 
+describe('winnow enqueue --dir', () => {
+  it('stores and queues every .html file of a nested folder, as `winnow run` finds them', async () => {
+    const input = join(tmp, 'nested');
+    const db = join(tmp, 'nested.db');
+    mkdirSync(join(input, 'site-a', 'deeper'), { recursive: true });
+    mkdirSync(join(input, 'site-b'), { recursive: true });
+    copyFileSync(SEED, join(input, 'top.html'));
+    copyFileSync(SECOND, join(input, 'site-a', 'page.html'));
+    writeFileSync(join(input, 'site-a', 'deeper', 'story.htm'), '<html><body><article><p>Deep story.</p></article></body></html>');
+    copyFileSync(SEED, join(input, 'site-b', 'page.html'));
+    writeFileSync(join(input, 'site-b', 'notes.txt'), 'not a page');
+    const expected = [
+      join(input, 'site-a', 'deeper', 'story.htm'),
+      join(input, 'site-a', 'page.html'),
+      join(input, 'site-b', 'page.html'),
+      join(input, 'top.html'),
+    ];
+
+    const redis = await startRedis();
+    const prefix = testPrefix();
+    const env = { REDIS_URL: redis.url, WINNOW_QUEUE_PREFIX: prefix };
+    try {
+      const result = run(['enqueue', '--dir', input, '--db', db], 60_000, env);
+      expect(result.status, result.stderr).toBe(0);
+      const lines = result.stdout.split('\n').filter((line) => line !== '').map((line) => line.split('\t'));
+      expect(lines.map(([, what, file]) => [what, file])).toEqual(expected.map((file) => ['new', file]));
+      expect(result.stderr).toContain('4 new, 0 duplicates\n');
+
+      const producer = await openProducer(redis.url, prefix);
+      const store = SqliteStore.open(db);
+      try {
+        const jobs = await producer.moderate.getJobs(['waiting']);
+        expect(jobs.map((job) => job.id).sort()).toEqual(lines.map(([jobId]) => jobId).sort());
+        const pages = await Promise.all(jobs.map(async (job) => store.getPage(job.data.pageId as string)));
+        expect(pages.map((page) => [page?.source, page?.name]).sort()).toEqual(expected.map((file) => ['file', file]));
+      } finally {
+        await store.close();
+        await producer.close();
+      }
+
+      // Enqueueing the folder again finds the same files: every job is a duplicate.
+      const again = run(['enqueue', '--dir', input, '--db', db], 60_000, env);
+      expect(again.status, again.stderr).toBe(0);
+      expect(again.stderr).toContain('0 new, 4 duplicates\n');
+    } finally {
+      await redis.stop();
+    }
+  }, 120_000);
+});
+
 describe('winnow requeue-pending', () => {
   it('queues again the pending submissions older than --older-than whose job Redis lost', async () => {
     const redis = await startRedis();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { articleJson } from '../src/cli/run-command.js';
-import { listHtmlFiles } from '../src/input/html-files.js';
+import { htmlFilesIn } from '../src/cli/input-files.js';
 import type { WinnowConfig } from '../src/config.js';
 import type { PageRecord, Store } from '../src/storage/store.js';
 import { tryNormalizeUrl } from '../src/storage/url-key.js';
@@ -15,7 +15,7 @@ const FAILURE_SCAN_LIMIT = 1000;
 export interface EnqueueOptions {
   /** URLs, one per line (blank lines and `#` comments skipped). */
   file?: string;
-  /** Folder of saved pages: stored as files, then queued for moderation directly. */
+  /** Folder of saved pages (subfolders included): stored as files, then queued for moderation directly. */
   dir?: string;
   /** WARC files (`.warc` or `.warc.gz`): every 2xx HTML response is stored and queued for moderation. */
   warc?: string[];
@@ -44,7 +44,8 @@ export async function enqueueCommand(urls: string[], options: EnqueueOptions): P
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const all = [...urls, ...(options.file ? urlsFromFile(options.file) : [])];
-  const files = options.dir ? listHtmlFiles(options.dir, { recursive: false }) : [];
+  // The same discovery as `winnow run <folder>`: subfolders included.
+  const files = options.dir ? htmlFilesIn(options.dir).map((input) => input.location) : [];
   const warcFiles = options.warc ?? [];
   const summary: EnqueueSummary = { created: 0, duplicates: 0, rejected: 0, warc: [] };
   const report = (enqueued: Enqueued, input: string): void => {

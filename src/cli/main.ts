@@ -103,7 +103,7 @@ export function buildProgram(config: WinnowConfig = loadConfig()): Command {
     .description('queue URLs to fetch and moderate (needs Redis and a running `winnow worker`)')
     .argument('[urls...]', 'http(s) URLs')
     .option('--file <path>', 'read URLs from this file, one per line')
-    .option('--dir <dir>', 'store every .html file of this folder and queue it for moderation')
+    .option('--dir <dir>', 'store every .html file of this folder and its subfolders and queue it for moderation')
     .option('--warc <file>', 'store every 2xx HTML response of this WARC (.warc or .warc.gz) and queue it for moderation; repeatable', collect, [])
     .option('--db <path>', 'SQLite file the --dir and --warc pages are stored in (unless DATABASE_URL names PostgreSQL)', config.databasePath)
     .action(async (urls: string[], opts) => {

@@ -1,13 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, extname, join, relative, resolve, sep } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
 import { loadModel, type Model } from '../classify/model.js';
 import { errorCode } from '../errors.js';
-import { listHtmlFiles } from '../input/html-files.js';
 import { moderateBytes } from '../pipeline.js';
 import type { PageSource, Store } from '../storage/store.js';
 import type { Article, EngineName } from '../types.js';
+import { expandInputs, type Input } from './input-files.js';
 
 export type OutputFormat = 'text' | 'html' | 'md';
 
@@ -22,14 +22,6 @@ export interface RunOptions {
   /** Stream for articles (stdout) and for progress and errors (stderr). */
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
-}
-
-/** One page to moderate: a local file or a URL. */
-interface Input {
-  kind: 'file' | 'url';
-  location: string;
-  /** Output file stem. */
-  name: string;
 }
 
 export interface RunSummary {
@@ -62,40 +54,6 @@ export function articleJson(article: Article): object {
     model: article.model,
     engine: article.engine,
   };
-}
-
-/** Files, folders (their .html files) and http(s) URLs to a flat list of inputs. */
-export function expandInputs(args: string[]): Input[] {
-  const inputs: Input[] = [];
-  for (const arg of args) {
-    if (/^https?:\/\//i.test(arg)) {
-      inputs.push({ kind: 'url', location: arg, name: nameForUrl(arg) });
-      continue;
-    }
-    const path = resolve(arg);
-    if (!existsSync(path)) throw new Error(`no such file or folder: ${arg}`);
-    if (statSync(path).isDirectory()) {
-      inputs.push(...htmlFilesIn(path));
-    } else {
-      inputs.push({ kind: 'file', location: path, name: basename(path, extname(path)) });
-    }
-  }
-  return inputs;
-}
-
-/**
- * Every .html file under a folder, subfolders included. Output names are paths relative to the
- * folder with `/` as `__`, so `site-a/page.html` and `site-b/page.html` do not collide.
- */
-function htmlFilesIn(root: string): Input[] {
-  return listHtmlFiles(root, { recursive: true }).map((file) => {
-    const relativePath = relative(root, file);
-    return { kind: 'file', location: file, name: relativePath.slice(0, -extname(relativePath).length).split(sep).join('__') };
-  });
-}
-
-function nameForUrl(url: string): string {
-  return url.replace(/^https?:\/\//i, '').replace(/[^a-zA-Z0-9.-]+/g, '_').slice(0, 120);
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   CANDIDATE_COLUMNS,
   CORRECTION_COLUMNS,
   EMPTY_RAW,
+  REVIEWED_BLOCKS_COLUMN,
   REVIEWER_COUNTS_SQL,
   REVIEW_STATS_SQL,
   articleParams,
@@ -41,6 +42,7 @@ import {
   toModelCounts,
   toPageRecord,
   toReviewStats,
+  toReviewedSummary,
   toStoredArticle,
   toSummary,
   undoneIds,
@@ -55,10 +57,21 @@ import {
   type NewCorrection,
   type PageRow,
   type ReviewStatsRow,
+  type ReviewedSummaryRow,
   type SummaryRow,
   type UndoneRow,
 } from './rows.js';
-import type { ArticleFilter, ArticleSummary, NewPage, PageRecord, PageSource, Store, StoredArticle } from './store.js';
+import type {
+  ArticleFilter,
+  ArticleListOptions,
+  ArticleSummary,
+  NewPage,
+  PageRecord,
+  PageSource,
+  ReviewedArticleSummary,
+  Store,
+  StoredArticle,
+} from './store.js';
 import { tryNormalizeUrl } from './url-key.js';
 
 /** Advisory lock key held (per database) while migrations run, so concurrent starters migrate once. */
@@ -330,14 +343,25 @@ export class PostgresStore implements Store {
     );
   }
 
-  /** Summaries newest first. `limit` defaults to 50 and is capped at 1000. */
-  async listArticles(filter: ArticleFilter = {}): Promise<ArticleSummary[]> {
+  /**
+   * Summaries newest first. `limit` defaults to 50 and is capped at 1000. With `reviewedBlocks`,
+   * each summary also counts its reviewed blocks, in the same statement: a correlated subquery that
+   * PostgreSQL evaluates after the sort, only for the rows up to OFFSET + LIMIT.
+   */
+  listArticles(filter?: ArticleFilter): Promise<ArticleSummary[]>;
+  listArticles(filter: ArticleFilter | undefined, options: ArticleListOptions & { reviewedBlocks: true }): Promise<ReviewedArticleSummary[]>;
+  listArticles(filter?: ArticleFilter, options?: ArticleListOptions): Promise<ArticleSummary[]>;
+  async listArticles(filter: ArticleFilter = {}, options: ArticleListOptions = {}): Promise<ArticleSummary[]> {
     const params: unknown[] = [];
     const conditions = listConditions(filter, (_name, value) => `$${params.push(value)}`);
     params.push(clampLimit(filter.limit), listOffset(filter));
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    const sql = `SELECT ${SUMMARY_COLUMNS} FROM articles a ${where}
+    const columns = options.reviewedBlocks ? `${SUMMARY_COLUMNS}, ${REVIEWED_BLOCKS_COLUMN}` : SUMMARY_COLUMNS;
+    const sql = `SELECT ${columns} FROM articles a ${where}
       ORDER BY a.created_at DESC, a.id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`;
+    if (options.reviewedBlocks) {
+      return this.run(async () => (await this.pool.query<ReviewedSummaryRow>(sql, params)).rows.map(toReviewedSummary));
+    }
     return this.run(async () => (await this.pool.query<SummaryRow>(sql, params)).rows.map(toSummary));
   }
 

@@ -5,7 +5,7 @@ import { ConflictError, WinnowError } from '../errors.js';
 import type { BlockReview, Correction, CorrectionInput, ReviewCandidate, ReviewCandidateFilter, ReviewStats } from '../review/types.js';
 import { isLabel, type Article, type EngineName, type Label, type LabeledBlock, type SmoothingRule } from '../types.js';
 import { latestVersion } from './migrations.js';
-import type { ArticleFilter, ArticleSummary, NewPage, PageRecord, PageSource, PageStatus, StoredArticle } from './store.js';
+import type { ArticleFilter, ArticleSummary, NewPage, PageRecord, PageSource, PageStatus, ReviewedArticleSummary, StoredArticle } from './store.js';
 import { normalizeUrl, tryNormalizeUrl } from './url-key.js';
 
 /*
@@ -65,6 +65,18 @@ export type SummaryRow = Pick<ArticleRow, 'id' | 'page_id' | 'url' | 'title' | '
   block_count: number;
   min_confidence: number;
 };
+
+/** A row of the article list that also counts the article's reviewed blocks ({@link REVIEWED_BLOCKS_COLUMN}). */
+export type ReviewedSummaryRow = SummaryRow & { reviewed_blocks: number };
+
+/**
+ * The list column counting an article's reviewed blocks (alias `a` for articles), the same in both
+ * dialects: distinct paths among the corrections of the article's page, which is what
+ * `blockReviews(pageId).size` counts (one latest decision per path). One index range of
+ * `corrections (page_id, path, id)` per listed article.
+ */
+export const REVIEWED_BLOCKS_COLUMN = `(SELECT CAST(count(DISTINCT c.path) AS INTEGER) FROM corrections c
+    WHERE c.page_id = a.page_id) AS reviewed_blocks`;
 
 /** A block row with its JSON columns decoded. */
 export interface BlockRow {
@@ -169,6 +181,10 @@ export function toSummary(row: SummaryRow): ArticleSummary {
     minConfidence: row.min_confidence,
     createdAt: row.created_at,
   };
+}
+
+export function toReviewedSummary(row: ReviewedSummaryRow): ReviewedArticleSummary {
+  return { ...toSummary(row), reviewedBlocks: row.reviewed_blocks };
 }
 
 // ---- Values to write ----

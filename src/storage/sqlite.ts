@@ -11,6 +11,7 @@ import {
   CANDIDATE_COLUMNS,
   CORRECTION_COLUMNS,
   EMPTY_RAW,
+  REVIEWED_BLOCKS_COLUMN,
   REVIEWER_COUNTS_SQL,
   REVIEW_STATS_SQL,
   articleParams,
@@ -40,6 +41,7 @@ import {
   toModelCounts,
   toPageRecord,
   toReviewStats,
+  toReviewedSummary,
   toStoredArticle,
   toSummary,
   undoneIds,
@@ -54,10 +56,21 @@ import {
   type JsonAsText,
   type PageRow,
   type ReviewStatsRow,
+  type ReviewedSummaryRow,
   type SummaryRow,
   type UndoneRow,
 } from './rows.js';
-import type { ArticleFilter, ArticleSummary, NewPage, PageRecord, PageSource, Store, StoredArticle } from './store.js';
+import type {
+  ArticleFilter,
+  ArticleListOptions,
+  ArticleSummary,
+  NewPage,
+  PageRecord,
+  PageSource,
+  ReviewedArticleSummary,
+  Store,
+  StoredArticle,
+} from './store.js';
 import { tryNormalizeUrl } from './url-key.js';
 
 /** Milliseconds a connection waits for another connection's write lock before failing with SQLITE_BUSY. */
@@ -75,6 +88,7 @@ export interface SqliteSettings {
 /** SQLite returns JSON columns as text; they are decoded before mapping (`decodeCounts`, `decodeBlock`). */
 type SqliteArticleRow = JsonAsText<ArticleRow, 'counts'>;
 type SqliteSummaryRow = JsonAsText<SummaryRow, 'counts'>;
+type SqliteReviewedSummaryRow = JsonAsText<ReviewedSummaryRow, 'counts'>;
 type SqliteBlockRow = JsonAsText<BlockRow, 'scores' | 'top_features'>;
 type SqliteCandidateRow = JsonAsText<CandidateRow, 'top_features'>;
 
@@ -199,7 +213,8 @@ function prepareStatements(db: Database.Database) {
 export class SqliteStore implements Store {
   private readonly statements: Statements;
   /** One prepared statement per combination of list filters. */
-  private readonly listStatements = new Map<string, Database.Statement<[Record<string, unknown>], SqliteSummaryRow>>();
+  /** List statements by their columns and conditions; each yields the row type it was first prepared for. */
+  private readonly listStatements = new Map<string, Database.Statement<[Record<string, unknown>], unknown>>();
   /** One prepared statement per combination of review candidate filters. */
   private readonly candidateStatements = new Map<string, Database.Statement<[Record<string, unknown>], SqliteCandidateRow>>();
   private readonly writeArticle: Database.Transaction<(pageId: string, article: Article) => StoredArticle>;
@@ -326,14 +341,25 @@ export class SqliteStore implements Store {
     return this.readArticle.deferred(idOrUrl);
   }
 
-  /** Summaries newest first. `limit` defaults to 50 and is capped at 1000. */
-  async listArticles(filter: ArticleFilter = {}): Promise<ArticleSummary[]> {
+  /**
+   * Summaries newest first. `limit` defaults to 50 and is capped at 1000. With `reviewedBlocks`,
+   * each summary also counts its reviewed blocks, in the same statement.
+   */
+  listArticles(filter?: ArticleFilter): Promise<ArticleSummary[]>;
+  listArticles(filter: ArticleFilter | undefined, options: ArticleListOptions & { reviewedBlocks: true }): Promise<ReviewedArticleSummary[]>;
+  listArticles(filter?: ArticleFilter, options?: ArticleListOptions): Promise<ArticleSummary[]>;
+  async listArticles(filter: ArticleFilter = {}, options: ArticleListOptions = {}): Promise<ArticleSummary[]> {
     const params: Record<string, unknown> = { limit: clampLimit(filter.limit), offset: listOffset(filter) };
     const conditions = listConditions(filter, (name, value) => {
       params[name] = value;
       return `@${name}`;
     });
-    return this.listStatement(conditions)
+    if (options.reviewedBlocks) {
+      return this.listStatement<SqliteReviewedSummaryRow>(`${SUMMARY_COLUMNS}, ${REVIEWED_BLOCKS_COLUMN}`, conditions)
+        .all(params)
+        .map((row) => toReviewedSummary(decodeCounts(row)));
+    }
+    return this.listStatement<SqliteSummaryRow>(SUMMARY_COLUMNS, conditions)
       .all(params)
       .map((row) => toSummary(decodeCounts(row)));
   }
@@ -496,19 +522,20 @@ export class SqliteStore implements Store {
     return toStoredArticle(decodeCounts(row), blocks);
   }
 
-  /** The list statement for these conditions (see {@link listConditions}). */
-  private listStatement(conditions: string[]): Database.Statement<[Record<string, unknown>], SqliteSummaryRow> {
-    const cacheKey = conditions.join(' AND ');
-    let statement = this.listStatements.get(cacheKey);
+  /**
+   * The list statement selecting `columns` under these conditions (see {@link listConditions}).
+   * `Row` must be the row those columns make: the cache is keyed on the columns too.
+   */
+  private listStatement<Row>(columns: string, conditions: string[]): Database.Statement<[Record<string, unknown>], Row> {
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const sql = `SELECT ${columns} FROM articles a ${where}
+         ORDER BY a.created_at DESC, a.rowid DESC LIMIT @limit OFFSET @offset`;
+    let statement = this.listStatements.get(sql);
     if (!statement) {
-      const where = conditions.length > 0 ? `WHERE ${cacheKey}` : '';
-      statement = this.db.prepare<Record<string, unknown>, SqliteSummaryRow>(
-        `SELECT ${SUMMARY_COLUMNS} FROM articles a ${where}
-         ORDER BY a.created_at DESC, a.rowid DESC LIMIT @limit OFFSET @offset`,
-      );
-      this.listStatements.set(cacheKey, statement);
+      statement = this.db.prepare<Record<string, unknown>, Row>(sql);
+      this.listStatements.set(sql, statement);
     }
-    return statement;
+    return statement as Database.Statement<[Record<string, unknown>], Row>;
   }
 
   /** The candidate statement for these conditions (see {@link candidateConditions}). */

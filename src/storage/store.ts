@@ -59,6 +59,21 @@ export interface ArticleSummary {
   createdAt: string;
 }
 
+/** A summary with how many of the article's blocks carry a review decision (`listArticles` with `reviewedBlocks`). */
+export interface ReviewedArticleSummary extends ArticleSummary {
+  /**
+   * Distinct block paths of the page with at least one correction: the size of
+   * `blockReviews(pageId)`, paths no longer in the current article included.
+   */
+  reviewedBlocks: number;
+}
+
+/** What `listArticles` returns besides the summary. */
+export interface ArticleListOptions {
+  /** Count each article's reviewed blocks in the list query itself (see {@link ReviewedArticleSummary}). */
+  reviewedBlocks?: boolean;
+}
+
 export interface ArticleFilter {
   /** Host name of the article's URL (exact). */
   site?: string;
@@ -87,7 +102,10 @@ export interface Store {
   saveFailure(pageId: string, failure: { code: string; message: string }): Promise<PageRecord>;
   /** By article id, page id, or URL (latest article for that URL). */
   getArticle(idOrUrl: string): Promise<StoredArticle | null>;
+  /** Summaries newest first; with `{ reviewedBlocks: true }` each also counts its reviewed blocks, in the same query. */
   listArticles(filter?: ArticleFilter): Promise<ArticleSummary[]>;
+  listArticles(filter: ArticleFilter | undefined, options: ArticleListOptions & { reviewedBlocks: true }): Promise<ReviewedArticleSummary[]>;
+  listArticles(filter?: ArticleFilter, options?: ArticleListOptions): Promise<ArticleSummary[]>;
   listFailures(limit?: number): Promise<PageRecord[]>;
 
   // --- Review (corrections are append-only; see review/types.ts) ---

@@ -273,6 +273,38 @@ describe('POST /v1/review/articles/:id/corrections', () => {
   });
 });
 
+describe('GET /v1/review/articles after review', () => {
+  it('counts distinct reviewed blocks per article: none, one block decided twice, a whole listing', async () => {
+    // By now: German block 1 was relabelled, then undone (2 corrections, 1 block); a listing of the
+    // featured page was relabelled in one batch; the recipe page has no decision.
+    expect((await api.store.listCorrections({ pageId: german.pageId })).map((correction) => correction.path)).toEqual([
+      german.blocks[1].path,
+      german.blocks[1].path,
+    ]);
+    const response = await get('/v1/review/articles');
+    expect(response.statusCode).toBe(200);
+    const { articles } = response.json() as { articles: { id: string; pageId: string; url: string; reviewedBlocks: number }[] };
+    expect(Object.fromEntries(articles.map((article) => [article.url, article.reviewedBlocks]))).toEqual({
+      [FEATURED_URL]: largestListing(featured).length,
+      [GERMAN_URL]: 1,
+      [RECIPE_URL]: 0,
+    });
+    for (const article of articles) expect(article.reviewedBlocks, article.url).toBe((await api.store.blockReviews(article.pageId)).size);
+
+    // The same rows, in the same order, as /v1/articles lists, plus the count and nothing else.
+    const plain = (await get('/v1/articles')).json().articles as { id: string }[];
+    expect(articles).toEqual(plain.map((row, n) => ({ ...row, reviewedBlocks: articles[n].reviewedBlocks })));
+    for (const article of articles) {
+      expect(Object.keys(article).sort()).toEqual(
+        ['blockCount', 'counts', 'createdAt', 'id', 'minConfidence', 'model', 'pageId', 'reviewedBlocks', 'siteName', 'title', 'url'],
+      );
+    }
+
+    const paged = (await get('/v1/review/articles?site=zeitung.example.de&limit=1')).json().articles;
+    expect(paged).toEqual([articles.find((article) => article.id === german.id)]);
+  });
+});
+
 describe('GET /v1/review/stats and /v1/review/queue', () => {
   it('reports what was reviewed and by whom', async () => {
     const response = await get('/v1/review/stats');

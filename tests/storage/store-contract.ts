@@ -575,6 +575,47 @@ export function describeStoreContract(
         expect(await store.blockReviews('no-such-page')).toEqual(new Map());
       });
 
+      it('lists articles with their reviewed blocks counted as blockReviews counts them, on request', async () => {
+        const none = await storeArticle('https://news.example.com/none');
+        const same = await storeArticle('https://news.example.com/same');
+        const two = await storeArticle('https://news.example.com/two');
+        // Three decisions on one block, one of them an undo back to the model's label: still one reviewed block.
+        const [first] = await store.addCorrections(same.id, [relabel(0, 'boilerplate', 'promo')], 'ada');
+        await store.addCorrections(same.id, [relabel(0, 'promo', 'boilerplate', first.id)], 'bob');
+        await store.addCorrections(same.id, [relabel(0, 'boilerplate', 'editorial')], 'cy');
+        // Two blocks, one of them decided twice.
+        await store.addCorrections(two.id, [relabel(5, 'promo', 'boilerplate'), relabel(2, 'editorial', 'promo')], 'ada');
+        await store.addCorrections(two.id, [relabel(5, 'boilerplate', 'editorial')], 'bob');
+        expect(await store.listCorrections({ pageId: none.pageId })).toHaveLength(0);
+        expect(await store.listCorrections({ pageId: same.pageId })).toHaveLength(3);
+        expect(await store.listCorrections({ pageId: two.pageId })).toHaveLength(3);
+
+        const listed = await store.listArticles(undefined, { reviewedBlocks: true });
+        expect(listed.map((summary) => [summary.id, summary.reviewedBlocks])).toEqual([
+          [two.id, 2],
+          [same.id, 1],
+          [none.id, 0],
+        ]);
+        for (const summary of listed) {
+          expect(summary.reviewedBlocks).toBe((await store.blockReviews(summary.pageId)).size);
+        }
+        // The summaries are the plain list's, plus the count; without the option there is no count.
+        const plain = await store.listArticles();
+        expect(plain.every((summary) => !('reviewedBlocks' in summary))).toBe(true);
+        expect(listed).toEqual(plain.map((summary, n) => ({ ...summary, reviewedBlocks: listed[n].reviewedBlocks })));
+        expect(await store.listArticles({}, { reviewedBlocks: false })).toEqual(plain);
+
+        // Filters and paging apply as without the count.
+        const counted = async (filter: Parameters<Store['listArticles']>[0]) =>
+          (await store.listArticles(filter, { reviewedBlocks: true })).map((summary) => [summary.id, summary.reviewedBlocks]);
+        expect(await counted({ limit: 1, offset: 1 })).toEqual([[same.id, 1]]);
+        expect(await counted({ site: 'blog.example.org' })).toEqual([]);
+
+        // Decisions are kept on the page: the article that replaces it on reprocessing counts them too.
+        const reprocessed = await store.saveArticle(two.pageId, makeArticle({ url: 'https://news.example.com/two', model: 'nb-2' }));
+        expect(await counted({ model: 'nb-2' })).toEqual([[reprocessed.id, 2]]);
+      });
+
       it('is append-only: an undo is a new row that restores the label it replaced', async () => {
         const stored = await storeArticle(URL_A);
         const [relabelled] = await store.addCorrections(stored.id, [relabel(3, 'editorial', 'promo')], 'ada');

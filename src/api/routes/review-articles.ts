@@ -45,12 +45,8 @@ export const reviewArticlesRoutes: FastifyPluginAsync<ReviewArticlesRouteOptions
         },
       },
     },
-    async (request) => {
-      const summaries = await store.listArticles(filterOf(request.query));
-      const articles = [];
-      for (const summary of summaries) articles.push({ ...summary, reviewedBlocks: (await store.blockReviews(summary.pageId)).size });
-      return { articles };
-    },
+    // One query: the store counts each article's reviewed blocks in the list itself.
+    async (request) => ({ articles: await store.listArticles(filterOf(request.query), { reviewedBlocks: true }) }),
   );
 
   app.get<{ Params: { id: string } }>(

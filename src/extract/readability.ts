@@ -59,7 +59,8 @@ export function readabilityVerdict(document: Document, blocks: Block[], limits: 
 
   let article: ReturnType<Readability<Node>['parse']>;
   try {
-    article = new Readability<Node>(document, { serializer: (node) => node, maxElemsToParse: limits.maxElements }).parse();
+    // The content is read, never shown: no serializing, and its class names may stay.
+    article = new Readability<Node>(document, { serializer: (node) => node, keepClasses: true, maxElemsToParse: limits.maxElements }).parse();
   } catch {
     // Evidence, not the verdict: when Readability itself fails (a DOM engine's stack limit on a
     // pathological page), the page is still labeled, without its opinion.

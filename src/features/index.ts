@@ -207,7 +207,8 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   // Readability's verdict means more on prose than on a one-line label or an ad slot.
   const length = block.wordCount <= 8 ? 'short' : block.wordCount <= 30 ? 'mid' : 'long';
   const verdict = readabilityToken(block.index, page);
-  put(`rd=${verdict}.${length}`, READABILITY_WEIGHT);
+  // Readability keeps captions with the article; its verdict on one is learned apart.
+  put(`rd=${verdict}.${isCaptionPlace(block) ? 'caption' : length}`, READABILITY_WEIGHT);
   // A line that is all link and kept by Readability: a related-story link inside the article.
   if (density >= 0.8) put(`rd_linked=${verdict}`);
   put(`span=${spanPosition(block.index, page)}`);
@@ -246,6 +247,12 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
     if (seen <= MAX_WORD_REPEAT) add(`w=${token}`, weight);
   }
   return bag;
+}
+
+/** A figure's caption, or a block whose element or near ancestors are named as a caption or credit. */
+function isCaptionPlace(block: Block): boolean {
+  if (block.tag === 'figcaption' || block.ancestorTags.includes('figcaption') || block.ancestorTags.includes('figure')) return true;
+  return block.classTokens.includes('caption') || block.classTokens.includes('credit');
 }
 
 /**

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { TEXT_WORD_BUDGET } from '../../src/features/constants.js';
+import { analyzePage } from '../../src/pipeline.js';
+
+const prose = (n: number, seed: string) =>
+  Array.from({ length: n }, (_, i) => `${seed}${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26) % 26)}`).join(' ');
+
+const page = `<!DOCTYPE html><html lang="en"><head><title>Harbour dredging starts next month after years of delay - The Gazette</title></head><body>
+<article>
+  <h1>Harbour dredging starts next month after years of delay</h1>
+  <p>The council confirmed on Tuesday that dredging of the inner harbour will begin in March, ending a delay that has lasted six years and cost the fishing fleet dearly.</p>
+  <figure><img src="/harbour.jpg" alt=""><figcaption>Fishing boats tied up two deep along the quay at low tide, where the silt now stands a metre above the old channel floor.</figcaption></figure>
+  <p>${prose(150, 'w')}.</p>
+  <p>Work will take eleven weeks, the council said, and the quay will stay open throughout.</p>
+</article></body></html>`;
+
+describe('block features', () => {
+  const analysis = analyzePage(page, { url: 'https://gazette.example/harbour' });
+  const featuresOf = (start: string) => {
+    const i = analysis.blocks.findIndex((block) => block.text.startsWith(start));
+    expect(i).toBeGreaterThanOrEqual(0);
+    return analysis.features[i];
+  };
+  const tokens = (start: string) => [...featuresOf(start).keys()];
+
+  it("gives Readability's verdict on a caption its own token, and marks the place after an image", () => {
+    const caption = tokens('Fishing boats');
+    expect(caption.some((token) => /^rd=\w+\.caption$/.test(token))).toBe(true);
+    expect(caption).toContain('after_img.long');
+    expect(tokens('The council confirmed').some((token) => token.endsWith('.caption'))).toBe(false);
+  });
+
+  it("reads the article's headline as `hd=headline`, not as section words", () => {
+    const paragraph = tokens('Work will take');
+    expect(paragraph).toContain('hd=headline');
+    expect(paragraph.some((token) => token === 'hd=harbour' || token === 'hd=dredg')).toBe(false);
+  });
+
+  it('lets the words of a long block share a fixed budget, and a short block keep full weight', () => {
+    const sum = (start: string) => [...featuresOf(start)].filter(([token]) => token.startsWith('w=')).reduce((total, [, weight]) => total + weight, 0);
+    expect(sum('wa')).toBeCloseTo(TEXT_WORD_BUDGET, 6);
+    const short = [...featuresOf('Work will take')].filter(([token]) => token.startsWith('w='));
+    expect(short.length).toBeGreaterThan(3);
+    expect(short.every(([, weight]) => Number.isInteger(weight))).toBe(true);
+  });
+});

@@ -177,6 +177,20 @@ function explain(bags: FeatureBag[], rows: Rows, classIndex: number): string[] {
 }
 
 /** Score every block with the model, then let page structure smooth the labels. */
+/** Indexes of the first and the last block Readability kept anything of; [-1, -1] when none. */
+function keptRun(kept: Float64Array | null): [number, number] {
+  let first = -1;
+  let last = -1;
+  if (kept) {
+    for (let i = 0; i < kept.length; i++) {
+      if (kept[i] <= 0) continue;
+      if (first < 0) first = i;
+      last = i;
+    }
+  }
+  return [first, last];
+}
+
 export function classifyBlocks(blocks: Block[], features: FeatureBag[], model: Model, kept: Float64Array | null = null): BlockVerdict[] {
   const labels = model.nb.classes as Label[];
   const { scores, rows, bags } = scoreWithRows(blocks, features, model);
@@ -184,6 +198,7 @@ export function classifyBlocks(blocks: Block[], features: FeatureBag[], model: M
   const posteriors = scores.map((row) => softmax(row.map((score, c) => score + (bias[c] ?? 0) * model.temperature), model.temperature));
   const keptRepeats = kept ? repeatsWithKeptBlocks(blocks, kept) : new Set<string>();
   const captions = listingCaptions(blocks, model.smoothing.minListingSize);
+  const [firstKept, lastKept] = keptRun(kept);
   const smoothed = smoothLabels(
     blocks.map((block, i) => ({
       posterior: posteriors[i],
@@ -192,6 +207,7 @@ export function classifyBlocks(blocks: Block[], features: FeatureBag[], model: M
       readability: kept ? kept[i] : null,
       repeatsKept: kept ? keptRepeats.has(block.repeatKey ?? '') : false,
       captionOf: captions.get(i) ?? null,
+      insideKept: i > firstKept && i < lastKept,
     })),
     labels,
     model.smoothing,

@@ -35,6 +35,14 @@ export interface SmoothingOptions {
    */
   restoreMinConfidence: number;
   /**
+   * The same bar for a block between the first and the last block Readability kept: text in
+   * the middle of the article that Readability dropped (a quoted post, an embed's text) is far
+   * less often a reader's comment than text after it. A model saved before this option existed
+   * gets the default when loaded.
+   * @defaultValue 0.7
+   */
+  restoreInsideMinConfidence: number;
+  /**
    * A listing's caption (a short block just before it, in the same container: "Harbour Board",
    * "Around the web") takes the listing's label when its own confidence is below this: it says
    * what the listing is and goes wherever the listing goes. 0 turns the rule off.
@@ -50,6 +58,7 @@ export const DEFAULT_SMOOTHING: SmoothingOptions = {
   contextNeighbourConfidence: 0.7,
   contextFrom: ['boilerplate'],
   restoreMinConfidence: 0.9,
+  restoreInsideMinConfidence: 0.7,
   captionMaxConfidence: 0.7,
 };
 
@@ -68,6 +77,8 @@ export interface SmoothingInput {
   repeatsKept?: boolean;
   /** The listing (key) this block captions, if it is a short block just before one in the same container. */
   captionOf?: string | null;
+  /** Between the first and the last block Readability kept: in the article's own run. */
+  insideKept?: boolean;
 }
 
 export interface SmoothedLabel {
@@ -157,7 +168,8 @@ function guardRestores(inputs: SmoothingInput[], out: SmoothedLabel[], labels: r
   const editorial = labels.indexOf('editorial');
   out.forEach((result, i) => {
     if (result.labelIndex !== editorial || inputs[i].readability !== 0 || inputs[i].repeatsKept) return;
-    if (result.confidence >= options.restoreMinConfidence) return;
+    const bar = inputs[i].insideKept ? options.restoreInsideMinConfidence : options.restoreMinConfidence;
+    if (result.confidence >= bar) return;
     const others = result.posterior.map((p, c) => (c === editorial ? -1 : p));
     const best = others.indexOf(Math.max(...others));
     out[i] = { labelIndex: best, confidence: result.posterior[best], posterior: result.posterior, smoothedBy: 'readability' };

@@ -52,6 +52,9 @@ const BOILERPLATE_CLASS = new Set([
   'pager', 'trending', 'popular',
 ]);
 
+/** Class/id words of an embedded post or media the article quotes; they cancel a chrome word beside them. */
+const EMBED_CLASS = new Set(['embed', 'embedded', 'oembed', 'tweet', 'instagram', 'mastodon', 'bluesky', 'tiktok']);
+
 const LETTER_RUN = /[a-z]+/g;
 
 /** Cue tokens for a piece of text (`promo`, `boilerplate`, both or none). */
@@ -68,7 +71,8 @@ export function classCues(classAndId: string): string[] {
   const cues: string[] = [];
   if (words === null) return cues;
   if (words.some((word) => PROMO_CLASS.has(word))) cues.push('promo');
-  if (words.some((word) => BOILERPLATE_CLASS.has(word))) cues.push('boilerplate');
+  // "social-embed", "twitter-tweet": a quoted post the article embeds, not a share bar.
+  if (words.some((word) => BOILERPLATE_CLASS.has(word)) && !words.some((word) => EMBED_CLASS.has(word))) cues.push('boilerplate');
   return cues;
 }
 

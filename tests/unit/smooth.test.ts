@@ -176,4 +176,11 @@ describe('restore guard', () => {
     const out = smoothLabels([lone([0.5, 0.35, 0.15], 0)], L, { ...onlyRestore, restoreMinConfidence: 0 });
     expect(out[0].labelIndex).toBe(ED);
   });
+
+  it('asks less of a block inside the run Readability kept than of one after it', () => {
+    const inside = { ...lone([0.75, 0.05, 0.2], 0), insideKept: true };
+    const after = lone([0.75, 0.05, 0.2], 0);
+    expect(smoothLabels([inside, after], L, onlyRestore).map((o) => o.labelIndex)).toEqual([ED, BP]);
+    expect(smoothLabels([{ ...lone([0.65, 0.05, 0.3], 0), insideKept: true }], L, onlyRestore)[0].labelIndex).toBe(BP);
+  });
 });

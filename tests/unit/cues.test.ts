@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { leadCues, metaLineCues } from '../../src/features/cues.js';
+import { classCues, leadCues, metaLineCues } from '../../src/features/cues.js';
 import { countWords } from '../../src/segment/word-count.js';
 
 const meta = (text: string) => metaLineCues(text, countWords(text));
@@ -43,5 +43,15 @@ describe('leadCues', () => {
     expect(leadCues('Subscribers to the service lost access for a day.')).toEqual([]);
     expect(leadCues('Critics say you may also like the sequel.')).toEqual([]);
     expect(leadCues('Advertisers pulled out of the league last year.')).toEqual([]);
+  });
+});
+
+describe('classCues', () => {
+  it('reads chrome and selling class words, but not the chrome word of an embed', () => {
+    expect(classCues('social-share-bar')).toEqual(['boilerplate']);
+    expect(classCues('ad-slot sponsored')).toEqual(['promo']);
+    expect(classCues('social-media-embed')).toEqual([]);
+    expect(classCues('twitter-tweet')).toEqual([]);
+    expect(classCues('entry-content')).toEqual([]);
   });
 });

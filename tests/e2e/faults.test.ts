@@ -7,29 +7,28 @@
  * that `winnow worker` runs, with short bullmq locks (lockDuration 1000 ms, stalledInterval 300 ms)
  * and, where needed, a short fetch deadline. `winnow worker` itself has no setting for either yet.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fetchJobId, type FetchJobData, type FetchJobResult, type ModerateJobData, type ModerateJobResult } from '../../workers/queues.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import type { TestPostgres } from '../helpers/postgres.js';
+import type { TestRedis } from '../helpers/redis.js';
 import {
   articleCount,
-  buildDist,
   dbCounts,
   killAllWorkers,
   openApi,
   pageUrls,
+  queuesDrained,
   sleep,
   spawnWorker,
-  startPageServer,
+  startE2eServices,
   testPrefix,
-  until,
+  waitFor,
   type Api,
   type DbTarget,
+  type E2eServices,
   type PageServer,
   type WorkerProcess,
 } from './support.js';
@@ -37,6 +36,7 @@ import {
 /** Short locks, as bullmq's own stall tests use: a lost worker is noticed in about a second. */
 const FAST_LOCKS = { E2E_LOCK_DURATION_MS: '1000', E2E_STALLED_INTERVAL_MS: '300' };
 
+let services: E2eServices | undefined;
 let redis: TestRedis;
 let postgres: TestPostgres;
 let server: PageServer;
@@ -44,9 +44,8 @@ let tmp: string;
 let api: Api | undefined;
 
 beforeAll(async () => {
-  buildDist();
-  [redis, postgres, server] = await Promise.all([startRedis(), startPostgres(), startPageServer()]);
-  tmp = mkdtempSync(join(tmpdir(), 'winnow-e2e-faults-'));
+  services = await startE2eServices('winnow-e2e-faults-');
+  ({ redis, postgres, server, tmp } = services);
 }, 120_000);
 
 afterEach(async () => {
@@ -55,29 +54,11 @@ afterEach(async () => {
   api = undefined;
 });
 
-afterAll(async () => {
-  await killAllWorkers();
-  await server?.close();
-  await redis?.stop();
-  await postgres?.stop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => services?.close());
 
 let dbSeq = 0;
 function sqliteTarget(): DbTarget {
   return { kind: 'sqlite', path: join(tmp, `faults-${++dbSeq}.db`) };
-}
-
-/** Worker processes' last output, for failure messages. */
-function outputs(workers: WorkerProcess[]): string {
-  return workers.map((worker) => `--- worker ${worker.name} (alive: ${worker.alive()})\n${worker.output().slice(-4000)}`).join('\n');
-}
-
-/** `until`, with the workers' output attached when it times out. */
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, workers: WorkerProcess[]): Promise<void> {
-  await until(what, check, timeoutMs).catch((error: Error) => {
-    throw new Error(`${error.message}\n${outputs(workers)}`);
-  });
 }
 
 async function fetchWorkers(n: number, workers: WorkerProcess[]): Promise<void> {
@@ -188,13 +169,7 @@ describe('faults, with worker OS processes', () => {
     const late = pageUrls(server, 5, { from: 20_100 });
     expect((await api.submit(late)).statusCode).toBe(202);
     await waitFor('5 more articles submitted after the restart', async () => (await articleCount(db)) >= 55, 30_000, workers);
-    await waitFor('queues drained', async () => {
-      const [f, m] = await Promise.all([
-        api!.queues.fetch.getJobCounts('active', 'waiting', 'delayed'),
-        api!.queues.moderate.getJobCounts('active', 'waiting', 'delayed'),
-      ]);
-      return f.active + f.waiting + f.delayed + m.active + m.waiting + m.delayed === 0;
-    }, 30_000, workers);
+    await waitFor('queues drained', () => queuesDrained(api!), 30_000, workers);
 
     const counts = await dbCounts(db);
     expect(counts).toMatchObject({ pages: 55, articles: 55, status: { done: 55 }, duplicateUrlKeys: 0, duplicateArticlePages: 0, failures: [] });
@@ -233,13 +208,7 @@ describe('faults, with worker OS processes', () => {
     worker.child.kill('SIGCONT');
 
     await waitFor('all 40 articles', async () => (await articleCount(db)) >= 40, 40_000, [worker]);
-    await waitFor('queues drained', async () => {
-      const [f, m] = await Promise.all([
-        api!.queues.fetch.getJobCounts('active', 'waiting', 'delayed'),
-        api!.queues.moderate.getJobCounts('active', 'waiting', 'delayed'),
-      ]);
-      return f.active + f.waiting + f.delayed + m.active + m.waiting + m.delayed === 0;
-    }, 30_000, [worker]);
+    await waitFor('queues drained', () => queuesDrained(api!), 30_000, [worker]);
     const counts = await dbCounts(db);
     expect(counts).toMatchObject({ pages: 40, articles: 40, status: { done: 40 }, duplicateUrlKeys: 0, duplicateArticlePages: 0, failures: [] });
     const job = await api.queues.moderate.getJob(frozenJob!);
@@ -276,13 +245,7 @@ describe('faults, with worker OS processes', () => {
     expect(await articleCount(db), 'jobs must still be pending when the database comes back').toBeLessThan(60);
 
     await waitFor('all 60 articles after the database came back', async () => (await articleCount(db)) >= 60, 70_000, workers);
-    await waitFor('queues drained', async () => {
-      const [f, m] = await Promise.all([
-        api!.queues.fetch.getJobCounts('active', 'waiting', 'delayed'),
-        api!.queues.moderate.getJobCounts('active', 'waiting', 'delayed'),
-      ]);
-      return f.active + f.waiting + f.delayed + m.active + m.waiting + m.delayed === 0;
-    }, 30_000, workers);
+    await waitFor('queues drained', () => queuesDrained(api!), 30_000, workers);
 
     const counts = await dbCounts(db);
     expect(counts).toMatchObject({ pages: 60, articles: 60, status: { done: 60 }, duplicateUrlKeys: 0, duplicateArticlePages: 0, failures: [] });

@@ -4,9 +4,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DefaultJobOptions } from 'bullmq';
@@ -18,7 +19,9 @@ import { openStore } from '../../src/storage/open-store.js';
 import type { Store } from '../../src/storage/store.js';
 import { createProducerConnection, createQueues, waitForReady, type FetchJobData, type FetchJobResult, type ModerateJobData, type ModerateJobResult } from '../../workers/queues.js';
 import type { Queue } from 'bullmq';
-import { FIXTURE_PAGES, fixtureSlugs, ROOT } from '../queue/harness.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { buildDist, FIXTURE_PAGES, fixtureSlugs, ROOT, until } from '../queue/harness.js';
 
 export { buildDist, fixtureSlugs, testPrefix, until } from '../queue/harness.js';
 
@@ -27,6 +30,38 @@ export const E2E_ENTRY = join(ROOT, 'tests/e2e/worker-entry.mjs');
 
 /** Where results go: a SQLite file shared by every process, or a PostgreSQL database. */
 export type DbTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/* ------------------------------------------------------------------ services of a test file */
+
+/** What an e2e test file runs against: throwaway Redis and PostgreSQL servers, the page server, a temp folder. */
+export interface E2eServices {
+  redis: TestRedis;
+  postgres: TestPostgres;
+  server: PageServer;
+  tmp: string;
+  /** Kill any worker process still running, then stop the servers and remove the folder (for afterAll). */
+  close(): Promise<void>;
+}
+
+/** Compile dist/ (the worker processes run it), start the services and make a temp folder named `<tmpName>XXXXXX`. */
+export async function startE2eServices(tmpName: string): Promise<E2eServices> {
+  buildDist();
+  const [redis, postgres, server] = await Promise.all([startRedis(), startPostgres(), startPageServer()]);
+  const tmp = mkdtempSync(join(tmpdir(), tmpName));
+  return {
+    redis,
+    postgres,
+    server,
+    tmp,
+    async close() {
+      await killAllWorkers();
+      await server.close();
+      await redis.stop();
+      await postgres.stop();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
 
 /* ------------------------------------------------------------------ worker processes */
 
@@ -132,6 +167,18 @@ export function spawnWorker(options: SpawnWorkerOptions): WorkerProcess {
 /** SIGKILL every worker process group a test left running (afterEach/afterAll safety net). */
 export async function killAllWorkers(): Promise<void> {
   await Promise.all([...spawned].map((worker) => worker.crash()));
+}
+
+/** Worker processes' last output, for failure messages. */
+function outputs(workers: WorkerProcess[]): string {
+  return workers.map((worker) => `--- worker ${worker.name} (alive: ${worker.alive()})\n${worker.output().slice(-4000)}`).join('\n');
+}
+
+/** `until`, with the workers' output attached when it times out. */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, workers: WorkerProcess[]): Promise<void> {
+  await until(what, check, timeoutMs).catch((error: Error) => {
+    throw new Error(`${error.message}\n${outputs(workers)}`);
+  });
 }
 
 /* ------------------------------------------------------------------ page server */
@@ -290,6 +337,15 @@ export async function openApi(redisUrl: string, prefix: string, db: DbTarget, jo
       await store.close();
     },
   };
+}
+
+/** True when neither of the API's queues holds an active, waiting or delayed job. */
+export async function queuesDrained(api: Api): Promise<boolean> {
+  const [f, m] = await Promise.all([
+    api.queues.fetch.getJobCounts('active', 'waiting', 'delayed'),
+    api.queues.moderate.getJobCounts('active', 'waiting', 'delayed'),
+  ]);
+  return f.active + f.waiting + f.delayed + m.active + m.waiting + m.delayed === 0;
 }
 
 /* ------------------------------------------------------------------ row counts */

@@ -4,27 +4,26 @@
  * store: a SQLite file (WAL) and, separately, a PostgreSQL database. Every page must be stored
  * exactly once, and both workers must stop cleanly (exit 0) on SIGTERM.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fetchJobId } from '../../workers/queues.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import type { TestPostgres } from '../helpers/postgres.js';
+import type { TestRedis } from '../helpers/redis.js';
 import {
   articleCount,
-  buildDist,
   dbCounts,
   killAllWorkers,
   openApi,
   pageUrls,
   spawnWorker,
-  startPageServer,
+  startE2eServices,
   testPrefix,
   until,
+  waitFor,
   type Api,
   type DbTarget,
+  type E2eServices,
   type PageServer,
   type WorkerProcess,
 } from './support.js';
@@ -32,6 +31,7 @@ import {
 const PAGES = 200;
 const BATCH = 50;
 
+let services: E2eServices | undefined;
 let redis: TestRedis;
 let postgres: TestPostgres;
 let server: PageServer;
@@ -39,9 +39,8 @@ let tmp: string;
 let api: Api | undefined;
 
 beforeAll(async () => {
-  buildDist();
-  [redis, postgres, server] = await Promise.all([startRedis(), startPostgres(), startPageServer()]);
-  tmp = mkdtempSync(join(tmpdir(), 'winnow-e2e-two-'));
+  services = await startE2eServices('winnow-e2e-two-');
+  ({ redis, postgres, server, tmp } = services);
 }, 120_000);
 
 afterEach(async () => {
@@ -50,13 +49,7 @@ afterEach(async () => {
   api = undefined;
 });
 
-afterAll(async () => {
-  await killAllWorkers();
-  await server?.close();
-  await redis?.stop();
-  await postgres?.stop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => services?.close());
 
 async function targetFor(kind: 'sqlite' | 'postgres'): Promise<DbTarget> {
   return kind === 'sqlite' ? { kind, path: join(tmp, `${kind}-${Date.now()}.db`) } : { kind, url: await postgres.createDatabase() };
@@ -82,9 +75,7 @@ describe.each(['sqlite', 'postgres'] as const)('two worker processes on %s', (ki
       expect(body.pages!.map((page) => page.status)).toEqual(Array(Math.min(BATCH, urls.length - i)).fill('queued'));
     }
 
-    await until(`${PAGES} articles stored`, async () => (await articleCount(db)) >= PAGES, 90_000).catch((error: Error) => {
-      throw new Error(`${error.message}\n${workers.map((w) => `--- worker ${w.name}\n${w.output().slice(-3000)}`).join('\n')}`);
-    });
+    await waitFor(`${PAGES} articles stored`, async () => (await articleCount(db)) >= PAGES, 90_000, workers);
     await until('queues drained', async () => {
       const counts = await api!.queues.moderate.getJobCounts('active', 'waiting', 'delayed');
       return counts.active + counts.waiting + counts.delayed === 0;

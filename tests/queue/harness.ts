@@ -1,10 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DefaultJobOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { SqliteStore } from '../../src/storage/sqlite.js';
+import { startWorkers, type StartWorkersOptions, type WorkersHandle } from '../../workers/main.js';
 import {
   createProducerConnection,
   createQueues,
@@ -14,6 +17,7 @@ import {
   type ModerateJobData,
   type ModerateJobResult,
 } from '../../workers/queues.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const FIXTURE_PAGES = join(ROOT, 'fixtures/pages');
@@ -138,4 +142,115 @@ export async function until(what: string, check: () => Promise<boolean> | boolea
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((done) => setTimeout(done, 50));
   }
+}
+
+/** The SQLite file of the test on `prefix`, in the folder `dir`. */
+export function databaseFile(dir: string, prefix: string): string {
+  return join(dir, `${prefix.slice(1, -1)}.db`);
+}
+
+export interface RigOptions {
+  /** @defaultValue a fresh {@link testPrefix} */
+  prefix?: string;
+  /** Default job options of the producer's queues. */
+  jobOptions?: DefaultJobOptions;
+  /** Options of every {@link QueueRig.startWorkers} call of this rig (the call's own options win). */
+  workers?: Partial<StartWorkersOptions>;
+}
+
+/** What one test works with, on its own prefix and SQLite file. Its functions may be destructured (they use no `this`). */
+export interface QueueRig {
+  prefix: string;
+  databasePath: string;
+  producer: Producer;
+  /** The SQLite file the workers write to, opened by the test. */
+  store: SqliteStore;
+  /**
+   * Start workers in this process on the rig's Redis, prefix and SQLite file (not DATABASE_URL),
+   * allowed to fetch from 127.0.0.1, with no per-host delay and no log; then the rig's `workers`
+   * options, then `options`. They are closed with the rig.
+   */
+  startWorkers(options?: Partial<StartWorkersOptions>): Promise<WorkersHandle>;
+  /** Close `resource` with the rig, after its workers and before its producer (last adopted first). */
+  adopt<T extends { close(): Promise<unknown> }>(resource: T): T;
+  /** Close the workers (all at once), the adopted resources, the producer, then the store. */
+  close(): Promise<void>;
+}
+
+async function openQueueRig(redisUrl: string, dir: string, options: RigOptions): Promise<QueueRig> {
+  const prefix = options.prefix ?? testPrefix();
+  const databasePath = databaseFile(dir, prefix);
+  const producer = await openProducer(redisUrl, prefix, options.jobOptions);
+  const store = SqliteStore.open(databasePath);
+  const handles: WorkersHandle[] = [];
+  const adopted: { close(): Promise<unknown> }[] = [];
+  return {
+    prefix,
+    databasePath,
+    producer,
+    store,
+    async startWorkers(workerOptions = {}) {
+      const handle = await startWorkers({
+        redisUrl,
+        queuePrefix: prefix,
+        databasePath,
+        databaseUrl: '',
+        fetchOptions: { allowPrivate: ['127.0.0.1'] },
+        hostDelayMs: 0,
+        log: () => undefined,
+        ...options.workers,
+        ...workerOptions,
+      });
+      handles.push(handle);
+      return handle;
+    },
+    adopt(resource) {
+      adopted.push(resource);
+      return resource;
+    },
+    async close() {
+      await Promise.all(handles.splice(0).map((handle) => handle.close()));
+      for (const resource of adopted.splice(0).reverse()) await resource.close();
+      await producer.close();
+      await store.close();
+    },
+  };
+}
+
+/** A throwaway Redis and a temp folder for the tests of one file, and the rigs its tests open. */
+export interface QueueEnv {
+  redis: TestRedis;
+  /** A fresh temp folder (SQLite files, models folders, WARCs), removed by {@link close}. */
+  tmp: string;
+  /** Open a rig on this Redis, its SQLite file in {@link tmp}; {@link closeRigs} closes it. */
+  openRig(options?: RigOptions): Promise<QueueRig>;
+  /** Close the rigs opened since the last call (for afterEach). */
+  closeRigs(): Promise<void>;
+  /** Close any rig still open, stop Redis and remove the folder (for afterAll). */
+  close(): Promise<void>;
+}
+
+/** Start a private redis-server and make a temp folder named `<tmpName>XXXXXX`. */
+export async function startQueueEnv(tmpName: string): Promise<QueueEnv> {
+  const redis = await startRedis();
+  const tmp = mkdtempSync(join(tmpdir(), tmpName));
+  const rigs: QueueRig[] = [];
+  const closeRigs = async (): Promise<void> => {
+    for (const rig of rigs.splice(0)) await rig.close();
+  };
+  return {
+    redis,
+    tmp,
+    async openRig(options = {}) {
+      const rig = await openQueueRig(redis.url, tmp, options);
+      rigs.push(rig);
+      return rig;
+    },
+    closeRigs,
+    async close() {
+      await closeRigs();
+      await redis.stop();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,69 +1,40 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/storage/sqlite.js';
-import { startWorkers, type StartWorkersOptions, type WorkersHandle } from '../../workers/main.js';
+import type { StartWorkersOptions } from '../../workers/main.js';
 import { enqueueFetch, enqueueModerate, fetchJobId } from '../../workers/queues.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { buildDist, fixtureSlugs, openProducer, startFixtureServer, testPrefix, until, type FixtureServer, type Producer } from './harness.js';
+import { buildDist, fixtureSlugs, startFixtureServer, startQueueEnv, until, type FixtureServer, type QueueEnv, type QueueRig } from './harness.js';
 
 /** Retries in milliseconds, not seconds, so a retried job fails within the test. */
 const FAST_RETRIES = { attempts: 3, backoff: { type: 'exponential', delay: 50 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } };
 
-let redis: TestRedis;
+let env: QueueEnv;
 let server: FixtureServer;
-let tmp: string;
-let producer: Producer | undefined;
-let workers: WorkersHandle | undefined;
-let store: SqliteStore | undefined;
 
 beforeAll(async () => {
   buildDist();
-  redis = await startRedis();
+  env = await startQueueEnv('winnow-queue-');
   server = await startFixtureServer();
-  tmp = mkdtempSync(join(tmpdir(), 'winnow-queue-'));
 }, 120_000);
 
-afterEach(async () => {
-  await workers?.close();
-  await producer?.close();
-  await store?.close();
-  workers = undefined;
-  producer = undefined;
-  store = undefined;
-});
+afterEach(() => env?.closeRigs());
 
 afterAll(async () => {
   await server?.close();
-  await redis?.stop();
-  rmSync(tmp, { recursive: true, force: true });
+  await env?.close();
 });
 
-/** A producer, a results store and (when `stages` is set) workers, all on a fresh prefix and SQLite file. */
-async function setUp(options: Partial<StartWorkersOptions> & { start?: boolean } = {}): Promise<{ producer: Producer; store: SqliteStore; databasePath: string }> {
-  const prefix = testPrefix();
-  const databasePath = join(tmp, `${prefix.slice(1, -1)}.db`);
-  producer = await openProducer(redis.url, prefix, options.jobOptions);
-  store = SqliteStore.open(databasePath);
+/** A producer, a results store and (unless `start` is false) workers, all on a fresh prefix and SQLite file. */
+async function setUp(options: Partial<StartWorkersOptions> & { start?: boolean } = {}): Promise<QueueRig> {
+  const rig = await env.openRig({ jobOptions: options.jobOptions });
   if (options.start !== false) {
-    workers = await startWorkers({
-      redisUrl: redis.url,
-      queuePrefix: prefix,
-      databasePath,
-      // The SQLite file of this test, whatever DATABASE_URL the environment has.
-      databaseUrl: '',
+    await rig.startWorkers({
       fetchConcurrency: 8,
       moderateConcurrency: 2,
-      fetchOptions: { allowPrivate: ['127.0.0.1'] },
       // Every fixture page is on one local host: no per-host pacing here (tests/queue/politeness.test.ts covers it).
-      hostDelayMs: 0,
       hostConcurrency: 64,
-      log: () => undefined,
       ...options,
     });
   }
-  return { producer, store, databasePath };
+  return rig;
 }
 
 describe('queue pipeline: fetch → store → sandboxed moderate', () => {

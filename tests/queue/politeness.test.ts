@@ -1,123 +1,31 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/storage/sqlite.js';
-import { startWorkers, type StartWorkersOptions, type WorkersHandle } from '../../workers/main.js';
+import type { StartWorkersOptions } from '../../workers/main.js';
 import { hostKey, HostPoliteness } from '../../workers/politeness.js';
 import { enqueueFetch, fetchJobId } from '../../workers/queues.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { openProducer, testPrefix, until, type Producer } from './harness.js';
+import { startQueueEnv, testPrefix, until, type Producer, type QueueEnv, type QueueRig } from './harness.js';
+import { siteGroup, type Seen } from './site-server.js';
 
-/** One request as the server saw it (ms since the epoch). */
-interface Seen {
-  path: string;
-  start: number;
-  end: number;
-}
-
-interface SiteServer {
-  port: number;
-  url(path: string): string;
-  seen: Seen[];
-  /** Most requests this server had in flight at once. */
-  maxInFlight: number;
-  close(): Promise<void>;
-}
-
-const PAGE = '<!doctype html><html><head><title>Polite</title></head><body><article><p>A page on a polite crawl.</p></article></body></html>';
-
-/** Every path is a small HTML page answered after `latencyMs`, except /robots.txt (given text, or 404). */
-async function startSite(options: { latencyMs?: number; robots?: string } = {}): Promise<SiteServer> {
-  const site = { seen: [] as Seen[], maxInFlight: 0 };
-  let inFlight = 0;
-  const server: Server = createServer((request, response) => {
-    const path = request.url ?? '/';
-    if (path === '/robots.txt') {
-      if (options.robots === undefined) response.writeHead(404).end();
-      else response.writeHead(200, { 'content-type': 'text/plain' }).end(options.robots);
-      return;
-    }
-    const seen: Seen = { path, start: Date.now(), end: 0 };
-    site.seen.push(seen);
-    inFlight++;
-    site.maxInFlight = Math.max(site.maxInFlight, inFlight);
-    setTimeout(() => {
-      inFlight--;
-      seen.end = Date.now();
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
-    }, options.latencyMs ?? 0);
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return Object.assign(site, {
-    port,
-    url: (path: string) => `http://127.0.0.1:${port}${path}`,
-    close: () =>
-      new Promise<void>((done) => {
-        server.closeAllConnections();
-        server.close(() => done());
-      }),
-  }) as SiteServer;
-}
-
-let redis: TestRedis;
-let tmp: string;
-let producer: Producer | undefined;
-let store: SqliteStore | undefined;
-const handles: WorkersHandle[] = [];
-const sites: SiteServer[] = [];
+let env: QueueEnv;
+const sites = siteGroup();
 
 beforeAll(async () => {
-  redis = await startRedis();
-  tmp = mkdtempSync(join(tmpdir(), 'winnow-polite-'));
+  env = await startQueueEnv('winnow-polite-');
 }, 60_000);
 
 afterEach(async () => {
-  await Promise.all(handles.splice(0).map((handle) => handle.close()));
-  await Promise.all(sites.splice(0).map((site) => site.close()));
-  await producer?.close();
-  await store?.close();
-  producer = undefined;
-  store = undefined;
+  await env?.closeRigs();
+  await sites.closeAll();
 });
 
-afterAll(async () => {
-  await redis?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-async function site(options: Parameters<typeof startSite>[0] = {}): Promise<SiteServer> {
-  const started = await startSite(options);
-  sites.push(started);
-  return started;
-}
+afterAll(() => env?.close());
 
 /** A producer, a results store and `processes` fetch-only worker "processes" (each its own connections), all on a fresh prefix. */
-async function setUp(options: Partial<StartWorkersOptions> & { processes?: number } = {}): Promise<{ producer: Producer; store: SqliteStore }> {
-  const prefix = testPrefix();
-  const databasePath = join(tmp, `${prefix.slice(1, -1)}.db`);
-  producer = await openProducer(redis.url, prefix);
-  store = SqliteStore.open(databasePath);
+async function setUp(options: Partial<StartWorkersOptions> & { processes?: number } = {}): Promise<QueueRig> {
+  const rig = await env.openRig();
   const { processes = 1, ...rest } = options;
-  for (let i = 0; i < processes; i++) {
-    handles.push(
-      await startWorkers({
-        redisUrl: redis.url,
-        queuePrefix: prefix,
-        databasePath,
-        databaseUrl: '',
-        stages: ['fetch'],
-        fetchOptions: { allowPrivate: ['127.0.0.1'] },
-        log: () => undefined,
-        ...rest,
-      }),
-    );
-  }
-  return { producer, store };
+  for (let i = 0; i < processes; i++) await rig.startWorkers({ stages: ['fetch'], ...rest });
+  return rig;
 }
 
 /** Gaps between consecutive request starts, in ms. */
@@ -138,7 +46,7 @@ async function allCompleted(producer: Producer, urls: string[]): Promise<void> {
 
 describe('robots.txt in the fetch stage', () => {
   it('fails a URL robots.txt disallows at once with robots_disallowed, and fetches the allowed one', async () => {
-    const server = await site({ robots: 'User-agent: *\nDisallow: /private\n' });
+    const server = await sites.start({}, { robots: 'User-agent: *\nDisallow: /private\n' });
     const { producer, store } = await setUp({ hostDelayMs: 0 });
     const allowed = server.url('/public/news');
     const disallowed = server.url('/private/report');
@@ -158,7 +66,7 @@ describe('robots.txt in the fetch stage', () => {
   });
 
   it('ignores robots.txt when respectRobots is off (WINNOW_RESPECT_ROBOTS=false)', async () => {
-    const server = await site({ robots: 'User-agent: *\nDisallow: /\n' });
+    const server = await sites.start({}, { robots: 'User-agent: *\nDisallow: /\n' });
     const { producer } = await setUp({ hostDelayMs: 0, respectRobots: false });
     const url = server.url('/private/report');
     await enqueueFetch(producer.fetch, url);
@@ -167,7 +75,7 @@ describe('robots.txt in the fetch stage', () => {
   });
 
   it('spaces fetches by a Crawl-delay larger than the host delay', async () => {
-    const server = await site({ robots: 'User-agent: *\nCrawl-delay: 0.6\n' });
+    const server = await sites.start({}, { robots: 'User-agent: *\nCrawl-delay: 0.6\n' });
     const { producer } = await setUp({ hostDelayMs: 0, fetchConcurrency: 4 });
     const urls = [1, 2, 3].map((n) => server.url(`/crawl-delay/${n}`));
     for (const url of urls) await enqueueFetch(producer.fetch, url);
@@ -178,7 +86,7 @@ describe('robots.txt in the fetch stage', () => {
 
 describe('per-host politeness on Redis', () => {
   it('keeps 6 URLs of one host 300 ms apart and one at a time, across two worker processes', async () => {
-    const server = await site({ latencyMs: 100 });
+    const server = await sites.start({}, { latencyMs: 100 });
     const { producer } = await setUp({ processes: 2, fetchConcurrency: 4, hostConcurrency: 1, hostDelayMs: 300 });
     const urls = [1, 2, 3, 4, 5, 6].map((n) => server.url(`/one-host/${n}`));
     for (const url of urls) await enqueueFetch(producer.fetch, url);
@@ -191,7 +99,7 @@ describe('per-host politeness on Redis', () => {
   });
 
   it('fetches 6 URLs over 3 hosts (127.0.0.1 on 3 ports) in parallel, each host still paced', async () => {
-    const servers = [await site({ latencyMs: 150 }), await site({ latencyMs: 150 }), await site({ latencyMs: 150 })];
+    const servers = [await sites.start({}, { latencyMs: 150 }), await sites.start({}, { latencyMs: 150 }), await sites.start({}, { latencyMs: 150 })];
     const { producer } = await setUp({ fetchConcurrency: 4, hostConcurrency: 1, hostDelayMs: 300 });
     const urls = servers.flatMap((server) => [server.url('/a'), server.url('/b')]);
     for (const url of urls) await enqueueFetch(producer.fetch, url);
@@ -215,7 +123,7 @@ describe('per-host politeness on Redis', () => {
   });
 
   it('lets a lease expire, so a crashed worker cannot hold a host forever', async () => {
-    const connection = new Redis(redis.url);
+    const connection = new Redis(env.redis.url);
     try {
       const politeness = new HostPoliteness({ connection, prefix: testPrefix(), concurrency: 1, delayMs: 0, leaseMs: 300 });
       const host = hostKey('http://Example.com/a')!;

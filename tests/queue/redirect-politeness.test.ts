@@ -1,16 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LookupFunction } from '../../src/fetch/options.js';
-import { SqliteStore } from '../../src/storage/sqlite.js';
-import { startWorkers, type StartWorkersOptions, type WorkersHandle } from '../../workers/main.js';
+import type { StartWorkersOptions } from '../../workers/main.js';
 import { hostKey, HostPoliteness } from '../../workers/politeness.js';
 import { enqueueFetch, fetchJobId } from '../../workers/queues.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { openProducer, testPrefix, until, type Producer } from './harness.js';
-import { startSite, type Route, type Site } from './site-server.js';
+import { startQueueEnv, testPrefix, until, type QueueEnv, type QueueRig } from './harness.js';
+import { siteGroup, type Route, type Site } from './site-server.js';
 
 /** a.test and b.test are two sites on 127.0.0.1, so two politeness hosts (`a.test:<port>`, `b.test:<port>`). */
 const lookup: LookupFunction = async (hostname) => {
@@ -18,72 +13,46 @@ const lookup: LookupFunction = async (hostname) => {
   throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
 };
 
-let redis: TestRedis;
-let tmp: string;
-let producer: Producer | undefined;
-let store: SqliteStore | undefined;
-let workers: WorkersHandle | undefined;
+let env: QueueEnv;
 let connection: Redis | undefined;
-const sites: Site[] = [];
+const sites = siteGroup();
 
 beforeAll(async () => {
-  redis = await startRedis();
-  tmp = mkdtempSync(join(tmpdir(), 'winnow-redirect-'));
+  env = await startQueueEnv('winnow-redirect-');
 }, 60_000);
 
 afterEach(async () => {
-  await workers?.close();
-  await Promise.all(sites.splice(0).map((site) => site.close()));
-  await producer?.close();
-  await store?.close();
+  await env?.closeRigs();
+  await sites.closeAll();
   connection?.disconnect();
-  workers = undefined;
-  producer = undefined;
-  store = undefined;
   connection = undefined;
 });
 
-afterAll(async () => {
-  await redis?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => env?.close());
 
 /** b.test serves pages (after `bLatencyMs`); a.test redirects each `/to-b<x>` to b.test's `<x>`. */
 async function twoSites(redirects: string[], bLatencyMs = 0): Promise<{ a: Site; b: Site; aUrl(path: string): string; bUrl(path: string): string }> {
-  const b = await startSite({}, { latencyMs: bLatencyMs });
+  const b = await sites.start({}, { latencyMs: bLatencyMs });
   const bUrl = (path: string): string => `http://b.test:${b.port}${path}`;
   const routes = Object.fromEntries(
     redirects.map((path): [string, Route] => [`/to-b${path}`, (response) => response.writeHead(302, { location: bUrl(path) }).end()]),
   );
-  const a = await startSite(routes);
-  sites.push(a, b);
+  const a = await sites.start(routes);
   return { a, b, aUrl: (path) => `http://a.test:${a.port}${path}`, bUrl };
 }
 
-async function setUp(prefix: string, options: Partial<StartWorkersOptions> = {}): Promise<{ producer: Producer; store: SqliteStore }> {
-  const databasePath = join(tmp, `${prefix.slice(1, -1)}.db`);
-  producer = await openProducer(redis.url, prefix);
-  store = SqliteStore.open(databasePath);
-  workers = await startWorkers({
-    redisUrl: redis.url,
-    queuePrefix: prefix,
-    databasePath,
-    databaseUrl: '',
-    stages: ['fetch'],
-    fetchOptions: { allowPrivate: ['127.0.0.1'], lookup },
-    hostConcurrency: 1,
-    hostDelayMs: 0,
-    log: () => undefined,
-    ...options,
-  });
-  return { producer, store };
+/** A producer and a results store on `prefix`, and a fetch-stage worker there that takes one request per host at a time. */
+async function setUp(prefix: string, options: Partial<StartWorkersOptions> = {}): Promise<QueueRig> {
+  const rig = await env.openRig({ prefix });
+  await rig.startWorkers({ stages: ['fetch'], fetchOptions: { allowPrivate: ['127.0.0.1'], lookup }, hostConcurrency: 1, ...options });
+  return rig;
 }
 
 describe('per-host politeness on redirect hops', () => {
   it('puts a job back when a.test redirects to a busy b.test, holding nothing meanwhile, and resumes at b.test', async () => {
     const { a, b, aUrl, bUrl } = await twoSites(['/page']);
     const prefix = testPrefix();
-    connection = new Redis(redis.url);
+    connection = new Redis(env.redis.url);
     // Another worker is fetching from b.test: its one slot is taken.
     const other = new HostPoliteness({ connection, prefix, concurrency: 1, delayMs: 0 });
     const bHost = hostKey(bUrl('/page'))!;
@@ -131,17 +100,16 @@ describe('per-host politeness on redirect hops', () => {
 
   it('counts redirects followed before a deferral against the redirect limit', async () => {
     // b.test/loop redirects once more, to a page.
-    const b = await startSite({ '/loop': (response) => response.writeHead(302, { location: '/loop2' }).end() });
+    const b = await sites.start({ '/loop': (response) => response.writeHead(302, { location: '/loop2' }).end() });
     const bUrl = (path: string): string => `http://b.test:${b.port}${path}`;
     // a.test: /r1 → /r2 → /r3 → b.test/loop: three redirects before b.test.
-    const a = await startSite({
+    const a = await sites.start({
       '/r1': (response) => response.writeHead(302, { location: '/r2' }).end(),
       '/r2': (response) => response.writeHead(302, { location: '/r3' }).end(),
       '/r3': (response) => response.writeHead(302, { location: bUrl('/loop') }).end(),
     });
-    sites.push(a, b);
     const prefix = testPrefix();
-    connection = new Redis(redis.url);
+    connection = new Redis(env.redis.url);
     const other = new HostPoliteness({ connection, prefix, concurrency: 1, delayMs: 0 });
     const busy = await other.acquire(hostKey(bUrl('/'))!);
     const { producer, store } = await setUp(prefix, { fetchOptions: { allowPrivate: ['127.0.0.1'], lookup, maxRedirects: 3 } });

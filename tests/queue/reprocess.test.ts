@@ -1,15 +1,12 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, type Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { currentVersion, saveModel, type Model } from '../../src/classify/model.js';
 import { WinnowError } from '../../src/errors.js';
-import { SqliteStore } from '../../src/storage/sqlite.js';
 import type { Store } from '../../src/storage/store.js';
 import { RETRY_AFTER_BACKOFF, retryAfterBackoff } from '../../workers/backoff.js';
-import { startWorkers, type WorkersHandle } from '../../workers/main.js';
-import { createReprocessProcessor } from '../../workers/processors/reprocess.js';
+import { createReprocessProcessor, type ReprocessStageDeps } from '../../workers/processors/reprocess.js';
 import {
   createReprocessQueue,
   createWorkerConnection,
@@ -21,49 +18,44 @@ import {
   type ReprocessJobData,
   type ReprocessJobResult,
 } from '../../workers/queues.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { makeArticle } from '../storage/make-article.js';
-import { buildDist, FIXTURE_PAGES, fixtureSlugs, openProducer, ROOT, testPrefix, until, type Producer } from './harness.js';
+import { buildDist, FIXTURE_PAGES, fixtureSlugs, ROOT, startQueueEnv, until, type QueueEnv, type QueueRig } from './harness.js';
 
 const SHIPPED_MODELS = join(ROOT, 'models');
 /** The promoted version: the shipped parameters under another version name. */
 const NEW_VERSION = 'nb-f1-reprocess-test';
 
-let redis: TestRedis;
-let tmp: string;
-let producer: Producer | undefined;
-let reprocessQueue: Queue<ReprocessJobData, ReprocessJobResult> | undefined;
-let store: SqliteStore | undefined;
-let workers: WorkersHandle | undefined;
-let worker: Worker | undefined;
+let env: QueueEnv;
 
 beforeAll(async () => {
   buildDist();
-  redis = await startRedis();
-  tmp = mkdtempSync(join(tmpdir(), 'winnow-reprocess-'));
+  env = await startQueueEnv('winnow-reprocess-');
 }, 120_000);
 
-afterEach(async () => {
-  await worker?.close();
-  await workers?.close();
-  await reprocessQueue?.close();
-  await producer?.close();
-  await store?.close();
-  worker = undefined;
-  workers = undefined;
-  reprocessQueue = undefined;
-  producer = undefined;
-  store = undefined;
-});
+afterEach(() => env?.closeRigs());
 
-afterAll(async () => {
-  await redis?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => env?.close());
+
+/** A producer and a results store on a fresh prefix, and the reprocess queue on the producer's connection. */
+async function setUp(): Promise<QueueRig & { reprocessQueue: Queue<ReprocessJobData, ReprocessJobResult> }> {
+  const rig = await env.openRig();
+  return { ...rig, reprocessQueue: rig.adopt(createReprocessQueue(rig.producer.connection, { prefix: rig.prefix })) };
+}
+
+/** A reprocess worker alone (no fetch or moderate stage) on the rig's prefix, closed with the rig. */
+function startReprocessWorker(rig: QueueRig, deps: Omit<ReprocessStageDeps, 'moderateQueue'>): Worker<ReprocessJobData, ReprocessJobResult> {
+  return rig.adopt(
+    new Worker<ReprocessJobData, ReprocessJobResult>(
+      REPROCESS_QUEUE,
+      createReprocessProcessor({ ...deps, moderateQueue: rig.producer.moderate }),
+      { connection: createWorkerConnection(env.redis.url), prefix: rig.prefix, settings: { backoffStrategy: retryAfterBackoff } },
+    ),
+  );
+}
 
 /** A models folder holding the shipped model (current) and NEW_VERSION beside it (not current yet). */
 function modelsFolder(name: string): { dir: string; oldVersion: string; promote(): void } {
-  const dir = join(tmp, name);
+  const dir = join(env.tmp, name);
   mkdirSync(dir, { recursive: true });
   const oldVersion = currentVersion(SHIPPED_MODELS);
   copyFileSync(join(SHIPPED_MODELS, `${oldVersion}.json`), join(dir, `${oldVersion}.json`));
@@ -87,21 +79,8 @@ async function storeFixturePages(target: Store, count: number, from = 0): Promis
 describe('reprocessing stored pages with a promoted model', () => {
   it('moderates every stored page again with the new model, and progress reaches the total', async () => {
     const models = modelsFolder('models-e2e');
-    const prefix = testPrefix();
-    const databasePath = join(tmp, `${prefix.slice(1, -1)}.db`);
-    producer = await openProducer(redis.url, prefix);
-    reprocessQueue = createReprocessQueue(producer.connection, { prefix });
-    store = SqliteStore.open(databasePath);
-    workers = await startWorkers({
-      redisUrl: redis.url,
-      queuePrefix: prefix,
-      databasePath,
-      databaseUrl: '',
-      stages: ['moderate'],
-      moderateConcurrency: 2,
-      modelDir: models.dir,
-      log: () => undefined,
-    });
+    const { producer, store, reprocessQueue, startWorkers } = await setUp();
+    await startWorkers({ stages: ['moderate'], moderateConcurrency: 2, modelDir: models.dir });
     const pageIds = await storeFixturePages(store, 5);
     for (const pageId of pageIds) await enqueueModerate(producer.moderate, pageId);
     await until('5 articles by the old model', async () => (await store!.countArticlesByModel())[models.oldVersion] === 5, 45_000);
@@ -145,10 +124,8 @@ describe('reprocessing stored pages with a promoted model', () => {
 
   it('resumes from its checkpoint when retried, adding each page once', async () => {
     const models = modelsFolder('models-resume');
-    const prefix = testPrefix();
-    producer = await openProducer(redis.url, prefix);
-    reprocessQueue = createReprocessQueue(producer.connection, { prefix });
-    store = SqliteStore.open(join(tmp, `${prefix.slice(1, -1)}.db`));
+    const rig = await setUp();
+    const { producer, store, reprocessQueue } = rig;
     const pageIds: string[] = [];
     for (const [i, slug] of ['a', 'b', 'c', 'd', 'e'].entries()) {
       const { page } = await store.putPage({ url: `https://news.example/${slug}`, source: 'url', raw: new TextEncoder().encode(`<p>page ${i}</p>`) });
@@ -168,11 +145,7 @@ describe('reprocessing stored pages with a promoted model', () => {
       },
     };
     const progress: unknown[] = [];
-    worker = new Worker<ReprocessJobData, ReprocessJobResult>(
-      REPROCESS_QUEUE,
-      createReprocessProcessor({ store: flaky, moderateQueue: producer.moderate, modelDir: models.dir, batchSize: 2 }),
-      { connection: createWorkerConnection(redis.url), prefix, settings: { backoffStrategy: retryAfterBackoff } },
-    );
+    const worker = startReprocessWorker(rig, { store: flaky, modelDir: models.dir, batchSize: 2 });
     worker.on('progress', (_job, value) => progress.push(value));
     await reprocessQueue.add(REPROCESS_QUEUE, { model: NEW_VERSION, by: 'test' }, { jobId: `r-${NEW_VERSION}`, attempts: 3, backoff: { type: RETRY_AFTER_BACKOFF, delay: 20 } });
 
@@ -197,15 +170,9 @@ describe('reprocessing stored pages with a promoted model', () => {
 
   it('fails a run at once when its model is not in the models folder', async () => {
     const models = modelsFolder('models-missing');
-    const prefix = testPrefix();
-    producer = await openProducer(redis.url, prefix);
-    reprocessQueue = createReprocessQueue(producer.connection, { prefix });
-    store = SqliteStore.open(join(tmp, `${prefix.slice(1, -1)}.db`));
-    worker = new Worker<ReprocessJobData, ReprocessJobResult>(
-      REPROCESS_QUEUE,
-      createReprocessProcessor({ store, moderateQueue: producer.moderate, modelDir: models.dir }),
-      { connection: createWorkerConnection(redis.url), prefix, settings: { backoffStrategy: retryAfterBackoff } },
-    );
+    const rig = await setUp();
+    const { producer, reprocessQueue } = rig;
+    startReprocessWorker(rig, { store: rig.store, modelDir: models.dir });
     const { jobId } = await enqueueReprocess(reprocessQueue, { model: 'nb-f1-0000000000', by: 'test' });
 
     await until('the run to fail', async () => (await reprocessQueue!.getJobState(jobId)) === 'failed');
@@ -217,9 +184,7 @@ describe('reprocessing stored pages with a promoted model', () => {
   });
 
   it('refuses a version that cannot be a model file or job id, and a run nobody asked for', async () => {
-    const prefix = testPrefix();
-    producer = await openProducer(redis.url, prefix);
-    reprocessQueue = createReprocessQueue(producer.connection, { prefix });
+    const { reprocessQueue } = await setUp();
     for (const model of ['', 'a:b', '../etc/passwd', 'x'.repeat(200)]) {
       await expect(enqueueReprocess(reprocessQueue, { model, by: 'test' }), model).rejects.toThrow(WinnowError);
     }

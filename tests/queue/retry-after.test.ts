@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/storage/sqlite.js';
 import { RETRY_AFTER_BACKOFF } from '../../workers/backoff.js';
-import { startWorkers, type StartWorkersOptions, type WorkersHandle } from '../../workers/main.js';
+import type { StartWorkersOptions } from '../../workers/main.js';
 import { enqueueFetch, fetchJobId } from '../../workers/queues.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { openProducer, testPrefix, until, type Producer } from './harness.js';
-import { htmlPage, startSite, type Route, type Site } from './site-server.js';
+import { startQueueEnv, until, type QueueEnv, type QueueRig } from './harness.js';
+import { htmlPage, siteGroup, type Route, type Site } from './site-server.js';
 
 /**
  * Backoff of 50 ms between attempts: a retry that waits seconds can only be waiting for the
@@ -16,38 +11,19 @@ import { htmlPage, startSite, type Route, type Site } from './site-server.js';
  */
 const SHORT_BACKOFF = { attempts: 3, backoff: { type: RETRY_AFTER_BACKOFF, delay: 50 }, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } };
 
-let redis: TestRedis;
-let tmp: string;
-let producer: Producer | undefined;
-let store: SqliteStore | undefined;
-let workers: WorkersHandle | undefined;
-const sites: Site[] = [];
+let env: QueueEnv;
+const sites = siteGroup();
 
 beforeAll(async () => {
-  redis = await startRedis();
-  tmp = mkdtempSync(join(tmpdir(), 'winnow-retry-after-'));
+  env = await startQueueEnv('winnow-retry-after-');
 }, 60_000);
 
 afterEach(async () => {
-  await workers?.close();
-  await Promise.all(sites.splice(0).map((site) => site.close()));
-  await producer?.close();
-  await store?.close();
-  workers = undefined;
-  producer = undefined;
-  store = undefined;
+  await env?.closeRigs();
+  await sites.closeAll();
 });
 
-afterAll(async () => {
-  await redis?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-async function site(routes: Record<string, Route>): Promise<Site> {
-  const started = await startSite(routes);
-  sites.push(started);
-  return started;
-}
+afterAll(() => env?.close());
 
 /** Answers `status` with `retryAfter` the first time, then the page. */
 function busyOnce(status: number, retryAfter: () => string): Route {
@@ -57,23 +33,11 @@ function busyOnce(status: number, retryAfter: () => string): Route {
   };
 }
 
-async function setUp(options: Partial<StartWorkersOptions> = {}): Promise<{ producer: Producer; store: SqliteStore }> {
-  const prefix = testPrefix();
-  const databasePath = join(tmp, `${prefix.slice(1, -1)}.db`);
-  producer = await openProducer(redis.url, prefix, SHORT_BACKOFF);
-  store = SqliteStore.open(databasePath);
-  workers = await startWorkers({
-    redisUrl: redis.url,
-    queuePrefix: prefix,
-    databasePath,
-    databaseUrl: '',
-    stages: ['fetch'],
-    fetchOptions: { allowPrivate: ['127.0.0.1'] },
-    hostDelayMs: 0,
-    log: () => undefined,
-    ...options,
-  });
-  return { producer, store };
+/** A producer (retries after 50 ms) and a results store on a fresh prefix, and a fetch-stage worker there. */
+async function setUp(options: Partial<StartWorkersOptions> = {}): Promise<QueueRig> {
+  const rig = await env.openRig({ jobOptions: SHORT_BACKOFF });
+  await rig.startWorkers({ stages: ['fetch'], ...options });
+  return rig;
 }
 
 function startsOf(server: Site, path: string): number[] {
@@ -82,7 +46,7 @@ function startsOf(server: Site, path: string): number[] {
 
 describe('Retry-After on 429 and 503', () => {
   it('starts the second attempt after a 429 no earlier than its Retry-After: 2 (seconds)', async () => {
-    const server = await site({ '/busy': busyOnce(429, () => '2') });
+    const server = await sites.start({ '/busy': busyOnce(429, () => '2') });
     const { producer } = await setUp();
     const url = server.url('/busy');
     await enqueueFetch(producer.fetch, url);
@@ -99,7 +63,7 @@ describe('Retry-After on 429 and 503', () => {
 
   it('takes Retry-After as an HTTP date on a 503', async () => {
     // HTTP dates have whole seconds: 3 s ahead is 2 to 3 s away once truncated.
-    const server = await site({ '/unavailable': busyOnce(503, () => new Date(Date.now() + 3000).toUTCString()) });
+    const server = await sites.start({ '/unavailable': busyOnce(503, () => new Date(Date.now() + 3000).toUTCString()) });
     const { producer } = await setUp();
     await enqueueFetch(producer.fetch, server.url('/unavailable'));
 
@@ -110,7 +74,7 @@ describe('Retry-After on 429 and 503', () => {
   });
 
   it('keeps the whole host quiet for the Retry-After, not only the job that got it', async () => {
-    const server = await site({ '/busy': busyOnce(429, () => '2') });
+    const server = await sites.start({ '/busy': busyOnce(429, () => '2') });
     const { producer } = await setUp();
     await enqueueFetch(producer.fetch, server.url('/busy'));
     await until('the first 429', () => startsOf(server, '/busy').length === 1);
@@ -124,7 +88,7 @@ describe('Retry-After on 429 and 503', () => {
   });
 
   it('fails at once with http_error, naming the header, when Retry-After is over the limit', async () => {
-    const server = await site({ '/later': (response) => response.writeHead(429, { 'retry-after': '7200' }).end() });
+    const server = await sites.start({ '/later': (response) => response.writeHead(429, { 'retry-after': '7200' }).end() });
     const { producer, store } = await setUp();
     const url = server.url('/later');
     await enqueueFetch(producer.fetch, url);
@@ -141,7 +105,7 @@ describe('Retry-After on 429 and 503', () => {
   });
 
   it('honours a lower limit set with maxRetryAfterMs (WINNOW_MAX_RETRY_AFTER_MS)', async () => {
-    const server = await site({ '/busy': busyOnce(503, () => '2') });
+    const server = await sites.start({ '/busy': busyOnce(503, () => '2') });
     const { producer } = await setUp({ maxRetryAfterMs: 1000 });
     const url = server.url('/busy');
     await enqueueFetch(producer.fetch, url);

@@ -1,69 +1,39 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/storage/sqlite.js';
-import { startWorkers, type StartWorkersOptions, type WorkersHandle } from '../../workers/main.js';
+import type { SqliteStore } from '../../src/storage/sqlite.js';
+import type { StartWorkersOptions, WorkersHandle } from '../../workers/main.js';
 import { enqueueFetch, fetchJobId } from '../../workers/queues.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { buildDist, openProducer, startFixtureServer, testPrefix, until, type FixtureServer, type Producer } from './harness.js';
+import { buildDist, startFixtureServer, startQueueEnv, until, type FixtureServer, type Producer, type QueueEnv } from './harness.js';
 
 /** Short locks, as bullmq's own stalled-job tests use, so a lost worker is noticed in about a second. */
 const FAST_STALLS = { lockDuration: 1000, stalledInterval: 100 };
 
-let redis: TestRedis;
+let env: QueueEnv;
 let server: FixtureServer;
-let tmp: string;
-let producer: Producer | undefined;
-let store: SqliteStore | undefined;
-const handles: WorkersHandle[] = [];
 
 beforeAll(async () => {
   buildDist();
-  redis = await startRedis();
+  env = await startQueueEnv('winnow-shutdown-');
   server = await startFixtureServer();
-  tmp = mkdtempSync(join(tmpdir(), 'winnow-shutdown-'));
 }, 120_000);
 
-afterEach(async () => {
-  await Promise.all(handles.splice(0).map((handle) => handle.close()));
-  await producer?.close();
-  await store?.close();
-  producer = undefined;
-  store = undefined;
-});
+afterEach(() => env?.closeRigs());
 
 afterAll(async () => {
   await server?.close();
-  await redis?.stop();
-  rmSync(tmp, { recursive: true, force: true });
+  await env?.close();
 });
 
+/** A producer and a results store on a fresh prefix; `start` starts a fetch-stage worker "process" there. */
 async function setUp(): Promise<{ producer: Producer; store: SqliteStore; start: (options?: Partial<StartWorkersOptions>) => Promise<WorkersHandle> }> {
-  const prefix = testPrefix();
-  const databasePath = join(tmp, `${prefix.slice(1, -1)}.db`);
-  producer = await openProducer(redis.url, prefix);
-  store = SqliteStore.open(databasePath);
-  const start = async (options: Partial<StartWorkersOptions> = {}): Promise<WorkersHandle> => {
-    const handle = await startWorkers({
-      redisUrl: redis.url,
-      queuePrefix: prefix,
-      databasePath,
-      // The SQLite file of this test, whatever DATABASE_URL the environment has.
-      databaseUrl: '',
+  const rig = await env.openRig({
+    workers: {
       stages: ['fetch'],
       fetchConcurrency: 1,
-      fetchOptions: { allowPrivate: ['127.0.0.1'] },
       // Every fixture page is on one local host: no per-host pacing here (tests/queue/politeness.test.ts covers it).
-      hostDelayMs: 0,
       hostConcurrency: 64,
-      log: () => undefined,
-      ...options,
-    });
-    handles.push(handle);
-    return handle;
-  };
-  return { producer, store, start };
+    },
+  });
+  return { producer: rig.producer, store: rig.store, start: (options) => rig.startWorkers(options) };
 }
 
 describe('worker shutdown and crashes', () => {

@@ -30,18 +30,26 @@ export function htmlPage(latencyMs = 0): Route {
   };
 }
 
+export interface SiteOptions {
+  /** How late a path without a route answers. @defaultValue 0 */
+  latencyMs?: number;
+  /** Text of /robots.txt. @defaultValue none: a 404 (everything allowed) */
+  robots?: string;
+}
+
 /**
- * Start a site on 127.0.0.1 (port chosen by the OS). robots.txt is a 404 (everything allowed);
+ * Start a site on 127.0.0.1 (port chosen by the OS). robots.txt is `options.robots` or a 404;
  * a path without a route is `htmlPage(latencyMs)`.
  */
-export async function startSite(routes: Record<string, Route> = {}, options: { latencyMs?: number } = {}): Promise<Site> {
+export async function startSite(routes: Record<string, Route> = {}, options: SiteOptions = {}): Promise<Site> {
   const site = { seen: [] as Seen[], maxInFlight: 0 };
   const counts = new Map<string, number>();
   let inFlight = 0;
   const server: Server = createServer((request, response) => {
     const path = request.url ?? '/';
     if (path === '/robots.txt') {
-      response.writeHead(404).end();
+      if (options.robots === undefined) response.writeHead(404).end();
+      else response.writeHead(200, { 'content-type': 'text/plain' }).end(options.robots);
       return;
     }
     const seen: Seen = { path, start: Date.now(), end: 0 };
@@ -68,4 +76,24 @@ export async function startSite(routes: Record<string, Route> = {}, options: { l
         server.close(() => done());
       }),
   });
+}
+
+/** The sites of a test file: each test starts its own, and `closeAll()` closes them after it. */
+export interface SiteGroup {
+  start(routes?: Record<string, Route>, options?: SiteOptions): Promise<Site>;
+  closeAll(): Promise<void>;
+}
+
+export function siteGroup(): SiteGroup {
+  const open: Site[] = [];
+  return {
+    async start(routes, options) {
+      const site = await startSite(routes, options);
+      open.push(site);
+      return site;
+    },
+    closeAll: async () => {
+      await Promise.all(open.splice(0).map((site) => site.close()));
+    },
+  };
 }

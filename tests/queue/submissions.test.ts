@@ -1,17 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
-import { SqliteStore } from '../../src/storage/sqlite.js';
 import { parseDuration, requeuePendingCommand } from '../../workers/commands.js';
-import { startWorkers, type WorkersHandle } from '../../workers/main.js';
 import { fetchJobId } from '../../workers/queues.js';
 import { requeuePending, submitFetch } from '../../workers/submissions.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { openProducer, testPrefix, until, type Producer } from './harness.js';
-import { PAGE, startSite, type Site } from './site-server.js';
+import { startQueueEnv, until, type QueueEnv, type QueueRig } from './harness.js';
+import { PAGE, siteGroup, type Site } from './site-server.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -32,56 +26,32 @@ describe('parseDuration', () => {
 });
 
 describe('submission ledger (pending pages) and requeue-pending', () => {
-  let redis: TestRedis;
-  let tmp: string;
-  let producer: Producer | undefined;
-  let store: SqliteStore | undefined;
-  let workers: WorkersHandle | undefined;
-  let site: Site | undefined;
+  let env: QueueEnv;
+  const sites = siteGroup();
 
   beforeAll(async () => {
-    redis = await startRedis();
-    tmp = mkdtempSync(join(tmpdir(), 'winnow-ledger-'));
+    env = await startQueueEnv('winnow-ledger-');
   }, 60_000);
 
   afterEach(async () => {
-    await workers?.close();
-    await site?.close();
-    await producer?.close();
-    await store?.close();
-    workers = undefined;
-    site = undefined;
-    producer = undefined;
-    store = undefined;
+    await env?.closeRigs();
+    await sites.closeAll();
   });
 
-  afterAll(async () => {
-    await redis?.stop();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => env?.close());
 
-  async function setUp(): Promise<{ producer: Producer; store: SqliteStore; databasePath: string }> {
-    const prefix = testPrefix();
-    const databasePath = join(tmp, `${prefix.slice(1, -1)}.db`);
-    producer = await openProducer(redis.url, prefix);
-    store = SqliteStore.open(databasePath);
-    return { producer, store, databasePath };
+  /** A producer and a results store on a fresh prefix; `rig.startWorkers()` adds a fetch-stage worker there. */
+  async function setUp(): Promise<QueueRig> {
+    // Every page is on the one local host; politeness is tested elsewhere.
+    return env.openRig({ workers: { stages: ['fetch'], hostConcurrency: 8 } });
   }
 
-  /** A fetch-stage worker on the test's Redis, prefix and SQLite file, allowed to reach the local site. */
-  async function startFetchWorker(prefix: string, databasePath: string): Promise<WorkersHandle> {
-    return startWorkers({
-      redisUrl: redis.url,
-      queuePrefix: prefix,
-      databasePath,
-      databaseUrl: '',
-      stages: ['fetch'],
-      fetchOptions: { allowPrivate: ['127.0.0.1'] },
-      // Every page is on the one local host; politeness is tested elsewhere.
-      hostConcurrency: 8,
-      hostDelayMs: 0,
-      log: () => undefined,
-    });
+  /** A site with a page at /page and a 404 at /missing, and a rig whose fetch worker runs. */
+  async function setUpWithSite(): Promise<QueueRig & { site: Site; ok: string; missing: string }> {
+    const site = await sites.start({ '/missing': (response) => response.writeHead(404).end() });
+    const rig = await setUp();
+    await rig.startWorkers();
+    return { ...rig, site, ok: site.url('/page'), missing: site.url('/missing') };
   }
 
   const future = (): string => new Date(Date.now() + 60_000).toISOString();
@@ -103,7 +73,7 @@ describe('submission ledger (pending pages) and requeue-pending', () => {
     const { producer, store } = await setUp();
     const urls = ['https://news.example/1', 'https://news.example/2'];
     for (const url of urls) await submitFetch(producer.fetch, store, { url, source: 'url' });
-    await redis.restart();
+    await env.redis.restart();
     await until('the producer to reconnect', () => producer.connection.status === 'ready');
     expect(await producer.fetch.getJobState(fetchJobId(urls[0]))).toBe('unknown');
 
@@ -111,7 +81,7 @@ describe('submission ledger (pending pages) and requeue-pending', () => {
     expect(young).toEqual({ pending: 0, requeued: [], queued: {} });
 
     const out = new PassThrough();
-    const summary = await requeuePendingCommand({ olderThan: '0s', config: { redisUrl: redis.url, queuePrefix: producer.prefix }, store, stdout: out });
+    const summary = await requeuePendingCommand({ olderThan: '0s', config: { redisUrl: env.redis.url, queuePrefix: producer.prefix }, store, stdout: out });
     expect(summary.requeued.sort()).toEqual(urls);
     for (const url of urls) expect(await producer.fetch.getJobState(fetchJobId(url))).toBe('waiting');
     expect(String(out.read())).toContain('2 pending, 2 requeued');
@@ -121,11 +91,7 @@ describe('submission ledger (pending pages) and requeue-pending', () => {
   });
 
   it('settles a submission when its page is stored, and keeps a failed one as the failure record', async () => {
-    site = await startSite({ '/missing': (response) => response.writeHead(404).end() });
-    const { producer, store, databasePath } = await setUp();
-    workers = await startFetchWorker(producer.prefix, databasePath);
-    const ok = site.url('/page');
-    const missing = site.url('/missing');
+    const { producer, store, ok, missing } = await setUpWithSite();
     await submitFetch(producer.fetch, store, { url: ok, source: 'url' });
     await submitFetch(producer.fetch, store, { url: missing, source: 'url' });
 
@@ -139,11 +105,7 @@ describe('submission ledger (pending pages) and requeue-pending', () => {
   });
 
   it('queues again a submission whose job had finished when the same URL came again', async () => {
-    site = await startSite({ '/missing': (response) => response.writeHead(404).end() });
-    const { producer, store, databasePath } = await setUp();
-    workers = await startFetchWorker(producer.prefix, databasePath);
-    const ok = site.url('/page');
-    const missing = site.url('/missing');
+    const { producer, store, site, ok, missing } = await setUpWithSite();
     const urls = [ok, missing].sort();
     const pendingUrls = async (): Promise<(string | null)[]> => (await store.listPendingSubmissions({ olderThan: future() })).map((page) => page.url).sort();
     const finished = async (): Promise<boolean> =>
@@ -164,8 +126,8 @@ describe('submission ledger (pending pages) and requeue-pending', () => {
   });
 
   it('loses none of 20 API submissions when Redis restarts empty: requeue-pending queues them again and every page is stored', async () => {
-    site = await startSite();
-    const { producer, store, databasePath } = await setUp();
+    const site = await sites.start();
+    const { producer, store, startWorkers } = await setUp();
     const urls = Array.from({ length: 20 }, (_, n) => site!.url(`/story/${n}`));
     const app = await buildApp({ store, queues: { fetch: producer.fetch, moderate: producer.moderate }, token: null, allowPrivate: ['127.0.0.1'] });
     try {
@@ -183,16 +145,16 @@ describe('submission ledger (pending pages) and requeue-pending', () => {
     expect(await producer.fetch.getJobCountByTypes('waiting')).toBe(20);
 
     // A new redis-server on the same port, without persistence: every queued job is gone.
-    await redis.restart();
+    await env.redis.restart();
     await until('the producer to reconnect', () => producer.connection.status === 'ready');
     expect(await producer.fetch.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed')).toBe(0);
 
     const out = new PassThrough();
-    const summary = await requeuePendingCommand({ olderThan: '0s', config: { redisUrl: redis.url, queuePrefix: producer.prefix }, store, stdout: out });
+    const summary = await requeuePendingCommand({ olderThan: '0s', config: { redisUrl: env.redis.url, queuePrefix: producer.prefix }, store, stdout: out });
     expect(summary.requeued.sort()).toEqual([...urls].sort());
     expect(String(out.read())).toContain('20 pending, 20 requeued');
 
-    workers = await startFetchWorker(producer.prefix, databasePath);
+    await startWorkers();
     await until('all 20 fetch jobs to complete', async () => (await producer.fetch.getCompletedCount()) === 20, 60_000);
 
     for (const url of urls) {

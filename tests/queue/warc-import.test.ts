@@ -1,35 +1,21 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { WARCRecord, WARCSerializer } from 'warcio';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/storage/sqlite.js';
 import { enqueueCommand } from '../../workers/commands.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { openProducer, testPrefix, type Producer } from './harness.js';
+import { databaseFile, startQueueEnv, testPrefix, type QueueEnv } from './harness.js';
 
-let redis: TestRedis;
-let tmp: string;
-let producer: Producer | undefined;
-let store: SqliteStore | undefined;
+let env: QueueEnv;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  tmp = mkdtempSync(join(tmpdir(), 'winnow-warc-'));
+  env = await startQueueEnv('winnow-warc-');
 }, 60_000);
 
-afterEach(async () => {
-  await producer?.close();
-  await store?.close();
-  producer = undefined;
-  store = undefined;
-});
+afterEach(() => env?.closeRigs());
 
-afterAll(async () => {
-  await redis?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => env?.close());
 
 const encoder = new TextEncoder();
 
@@ -106,17 +92,17 @@ describe('winnow enqueue --warc', () => {
   for (const gzip of [false, true]) {
     const name = gzip ? 'example.warc.gz' : 'example.warc';
     it(`stores the 3 HTML 200 responses of ${name} as pages and queues 3 moderate jobs`, async () => {
-      const file = join(tmp, name);
+      const file = join(env.tmp, name);
       await writeWarc(file, gzip);
       const prefix = testPrefix();
-      const databasePath = join(tmp, `${prefix.slice(1, -1)}.db`);
+      const databasePath = databaseFile(env.tmp, prefix);
       const out: string[] = [];
       const err: string[] = [];
       const sink = (lines: string[]) => ({ write: (chunk: string) => lines.push(chunk) }) as unknown as NodeJS.WritableStream;
 
       const summary = await enqueueCommand([], {
         warc: [file],
-        config: { redisUrl: redis.url, queuePrefix: prefix },
+        config: { redisUrl: env.redis.url, queuePrefix: prefix },
         openStore: async () => SqliteStore.open(databasePath),
         stdout: sink(out),
         stderr: sink(err),
@@ -128,8 +114,7 @@ describe('winnow enqueue --warc', () => {
       ]);
       expect(err.join('')).toContain(`${file}: 6 records, 3 pages queued (3 new, 0 duplicate), 3 skipped (`);
 
-      producer = await openProducer(redis.url, prefix);
-      store = SqliteStore.open(databasePath);
+      const { producer, store } = await env.openRig({ prefix });
       const jobs = await producer.moderate.getJobs(['waiting']);
       expect(jobs).toHaveLength(3);
       expect(await producer.fetch.count()).toBe(0);
@@ -151,7 +136,7 @@ describe('winnow enqueue --warc', () => {
       // Importing the same WARC again adds no page and no job.
       const again = await enqueueCommand([], {
         warc: [file],
-        config: { redisUrl: redis.url, queuePrefix: prefix },
+        config: { redisUrl: env.redis.url, queuePrefix: prefix },
         openStore: async () => SqliteStore.open(databasePath),
         stdout: sink([]),
         stderr: sink([]),

@@ -1,15 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { SqliteStore } from '../../src/storage/sqlite.js';
-import { startWorkers, type WorkersHandle } from '../../workers/main.js';
+import type { WorkersHandle } from '../../workers/main.js';
 import { enqueueFetch, fetchJobId, MODERATE_QUEUE, REPROCESS_QUEUE } from '../../workers/queues.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { buildDist, openProducer, ROOT, testPrefix, until, type Producer } from './harness.js';
-import { htmlPage, startSite, type Site } from './site-server.js';
+import { buildDist, ROOT, startQueueEnv, until, type Producer, type QueueEnv } from './harness.js';
+import { htmlPage, siteGroup } from './site-server.js';
 
 /** The worker settings this file covers: env var → config field. */
 const SETTINGS = {
@@ -69,62 +65,36 @@ describe('worker settings from the environment', () => {
 });
 
 describe('worker settings reach the workers', () => {
-  let redis: TestRedis;
-  let tmp: string;
-  let producer: Producer | undefined;
-  let store: SqliteStore | undefined;
-  let workers: WorkersHandle | undefined;
-  let site: Site | undefined;
+  let env: QueueEnv;
+  const sites = siteGroup();
   /** Variables a test set, to unset afterwards. */
   const set: string[] = [];
 
   beforeAll(async () => {
-    redis = await startRedis();
-    tmp = mkdtempSync(join(tmpdir(), 'winnow-settings-'));
+    env = await startQueueEnv('winnow-settings-');
   }, 60_000);
 
   afterEach(async () => {
     for (const name of set.splice(0)) delete process.env[name];
-    await workers?.close();
-    await site?.close();
-    await producer?.close();
-    await store?.close();
-    workers = undefined;
-    site = undefined;
-    producer = undefined;
-    store = undefined;
+    await env?.closeRigs();
+    await sites.closeAll();
   });
 
-  afterAll(async () => {
-    await redis?.stop();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => env?.close());
 
-  async function start(env: Record<string, string>, stages: ('fetch' | 'moderate')[]): Promise<Producer> {
-    for (const [name, value] of Object.entries(env)) {
+  /** Set `variables` for this test, then start workers of `stages` (which read them) on a fresh prefix. */
+  async function start(variables: Record<string, string>, stages: ('fetch' | 'moderate')[]): Promise<{ producer: Producer; workers: WorkersHandle }> {
+    for (const [name, value] of Object.entries(variables)) {
       expect(process.env[name], `${name} is set outside the test`).toBeUndefined();
       process.env[name] = value;
       set.push(name);
     }
-    const prefix = testPrefix();
-    const databasePath = join(tmp, `${prefix.slice(1, -1)}.db`);
-    producer = await openProducer(redis.url, prefix);
-    store = SqliteStore.open(databasePath);
-    workers = await startWorkers({
-      redisUrl: redis.url,
-      queuePrefix: prefix,
-      databasePath,
-      databaseUrl: '',
-      stages,
-      fetchOptions: { allowPrivate: ['127.0.0.1'] },
-      hostDelayMs: 0,
-      log: () => undefined,
-    });
-    return producer;
+    const rig = await env.openRig();
+    return { producer: rig.producer, workers: await rig.startWorkers({ stages }) };
   }
 
   it('gives every worker the lock, stall and concurrency settings', async () => {
-    await start({ WINNOW_LOCK_MS: '4000', WINNOW_STALLED_INTERVAL_MS: '2500', WINNOW_MAX_STALLED_COUNT: '3', WINNOW_FETCH_CONCURRENCY: '5', WINNOW_MODERATE_CONCURRENCY: '1' }, ['fetch', 'moderate']);
+    const { workers } = await start({ WINNOW_LOCK_MS: '4000', WINNOW_STALLED_INTERVAL_MS: '2500', WINNOW_MAX_STALLED_COUNT: '3', WINNOW_FETCH_CONCURRENCY: '5', WINNOW_MODERATE_CONCURRENCY: '1' }, ['fetch', 'moderate']);
     const byName = new Map(workers!.workers.map((worker) => [worker.name, worker]));
     expect([...byName.keys()].sort()).toEqual(['fetch', MODERATE_QUEUE, REPROCESS_QUEUE].sort());
     for (const worker of workers!.workers) {
@@ -136,12 +106,12 @@ describe('worker settings reach the workers', () => {
   });
 
   it('limits fetches by WINNOW_FETCH_MAX_BYTES and WINNOW_FETCH_TIMEOUT_MS', async () => {
-    site = await startSite({
+    const site = await sites.start({
       '/big': (response) => response.writeHead(200, { 'content-type': 'text/html' }).end(`<p>${'x'.repeat(5000)}</p>`),
       '/slow': htmlPage(3000),
       '/small': htmlPage(),
     });
-    const producer = await start({ WINNOW_FETCH_MAX_BYTES: '2000', WINNOW_FETCH_TIMEOUT_MS: '500' }, ['fetch']);
+    const { producer } = await start({ WINNOW_FETCH_MAX_BYTES: '2000', WINNOW_FETCH_TIMEOUT_MS: '500' }, ['fetch']);
     for (const path of ['/big', '/slow', '/small']) await enqueueFetch(producer.fetch, site.url(path));
 
     await until('the big page to fail and the small one to complete', async () => {

@@ -10,6 +10,7 @@ import { PageTooLargeError, ParseError, WinnowError } from './errors.js';
 import { DEFAULT_LIMITS, preparePage, type PageLimits } from './input/prepare.js';
 import type { Block } from './segment/block.js';
 import { segment } from './segment/segment.js';
+import { isHeadlineOf, sameText } from './text/headline.js';
 import { comparable } from './text/normalize.js';
 import { LABELS, type Article, type EngineName, type Label, type LabeledBlock } from './types.js';
 
@@ -107,20 +108,34 @@ export function moderateBytes(bytes: Uint8Array, options: ModerateOptions & { co
   return moderate(decodeHtml(bytes, options.contentType).html, options);
 }
 
+/** Words from which an editorial block is the body's prose: the headline comes before it. */
+const BODY_PROSE_WORDS = 20;
+
 /**
- * The article body: editorial blocks, less a leading headline that repeats the title (the title
- * has its own field, as in Readability's output).
+ * The article body: editorial blocks, less the headline when it repeats the title (the title
+ * has its own field and heads the Markdown, as Readability keeps it out of its text). A block
+ * above the first paragraph of prose is the headline, or a sticky bar's copy of it, when it
+ * is a heading whose words the title holds ("Headline | Site"), or any block with the title's
+ * own text.
  */
-function bodyBlocks(editorial: Block[], title: string | null): Block[] {
-  const first = editorial[0];
-  if (first && title && first.headingLevel > 0 && comparable(first.text) === comparable(title)) return editorial.slice(1);
-  return editorial;
+function bodyBlocks(editorial: Block[], title: string | null): { body: Block[]; headline: string | null } {
+  if (!title) return { body: editorial, headline: null };
+  const titleText = comparable(title);
+  const headlines = new Set<Block>();
+  for (const block of editorial) {
+    const text = comparable(block.text);
+    if (block.headingLevel > 0 ? isHeadlineOf(text, titleText) : sameText(text, titleText)) headlines.add(block);
+    else if (block.wordCount >= BODY_PROSE_WORDS) break;
+  }
+  if (headlines.size === 0) return { body: editorial, headline: null };
+  const [first] = headlines;
+  return { body: editorial.filter((block) => !headlines.has(block)), headline: first.text };
 }
 
-/** The body as Markdown under the title as a level-1 heading. */
-function articleMarkdown(title: string | null, html: string): string {
+/** The body as Markdown under a level-1 heading: the headline as the page shows it, else the title. */
+function articleMarkdown(heading: string | null, html: string): string {
   const body = htmlToMarkdown(html);
-  return title ? `# ${title.replace(/\s+/g, ' ')}\n\n${body}` : body;
+  return heading ? `# ${heading.replace(/\s+/g, ' ').trim()}\n\n${body}` : body;
 }
 
 /** Label an analysed page and assemble its article. */
@@ -142,16 +157,16 @@ export function articleFrom(analysis: PageAnalysis, model: Model, url: string | 
     listingKey: block.listingKey,
     topFeatures: verdicts[i].topFeatures,
   }));
-  const editorial = bodyBlocks(analysis.blocks.filter((_, i) => verdicts[i].label === 'editorial'), analysis.metadata.title);
-  const html = assembleHtml(editorial);
+  const { body, headline } = bodyBlocks(analysis.blocks.filter((_, i) => verdicts[i].label === 'editorial'), analysis.metadata.title);
+  const html = assembleHtml(body);
   const counts = Object.fromEntries(LABELS.map((label) => [label, 0])) as Record<Label, number>;
   analysis.blocks.forEach((block, i) => (counts[verdicts[i].label] += block.wordCount));
   return {
     url,
     ...analysis.metadata,
-    text: assembleText(editorial),
+    text: assembleText(body),
     html,
-    markdown: articleMarkdown(analysis.metadata.title, html),
+    markdown: articleMarkdown(headline ?? analysis.metadata.title, html),
     blocks,
     model: model.version,
     engine: analysis.engine ?? DEFAULT_ENGINE,

@@ -23,6 +23,7 @@ import {
 import { leadCues, metaLineCues, textCues } from './cues.js';
 import { textTokens } from './text-tokens.js';
 import { comparable } from '../text/normalize.js';
+import { isHeadlineOf, sameText } from '../text/headline.js';
 
 export { FEATURE_VERSION } from './constants.js';
 
@@ -135,7 +136,7 @@ class PageMemo {
       const text = comparable(heading);
       const full = this.comparableTitle(title);
       // Three words or more inside the title: the headline, the title adding the site's name.
-      answer = text.length > 0 && (sameText(text, full) || (text.split(' ').length >= 3 && full.includes(text)));
+      answer = isHeadlineOf(text, full);
       this.headlines.set(heading, answer);
     }
     return answer;
@@ -299,7 +300,3 @@ function bucket(value: number, upperBounds: number[]): number {
   return upperBounds.length;
 }
 
-/** Whether a block's text is the title, both in comparable form. */
-function sameText(x: string, y: string): boolean {
-  return x.length > 0 && (x === y || (x.length > 20 && (y.startsWith(x) || x.startsWith(y))));
-}

@@ -2,6 +2,7 @@ import { classifyBlocks, repeatsWithKeptBlocks } from './classify/classify.js';
 import type { Model } from './classify/model.js';
 import { parsePage, DEFAULT_ENGINE } from './dom/engine.js';
 import { assembleHtml, assembleText, htmlToMarkdown } from './extract/assemble.js';
+import { bodyBlocks } from './extract/body.js';
 import { readabilityVerdict, type PageMetadata } from './extract/readability.js';
 import { blockFeatures, keptSpan, listingCues, type FeatureBag } from './features/index.js';
 import { languageOf } from './features/text-tokens.js';
@@ -10,8 +11,6 @@ import { PageTooLargeError, ParseError, WinnowError } from './errors.js';
 import { DEFAULT_LIMITS, preparePage, type PageLimits } from './input/prepare.js';
 import type { Block } from './segment/block.js';
 import { segment } from './segment/segment.js';
-import { isHeadlineOf, sameText } from './text/headline.js';
-import { comparable } from './text/normalize.js';
 import { LABELS, type Article, type EngineName, type Label, type LabeledBlock } from './types.js';
 
 /** Options every door passes to the pipeline. */
@@ -108,30 +107,6 @@ export function moderateBytes(bytes: Uint8Array, options: ModerateOptions & { co
   return moderate(decodeHtml(bytes, options.contentType).html, options);
 }
 
-/** Words from which an editorial block is the body's prose: the headline comes before it. */
-const BODY_PROSE_WORDS = 20;
-
-/**
- * The article body: editorial blocks, less the headline when it repeats the title (the title
- * has its own field and heads the Markdown, as Readability keeps it out of its text). A block
- * above the first paragraph of prose is the headline, or a sticky bar's copy of it, when it
- * is a heading whose words the title holds ("Headline | Site"), or any block with the title's
- * own text.
- */
-function bodyBlocks(editorial: Block[], title: string | null): { body: Block[]; headline: string | null } {
-  if (!title) return { body: editorial, headline: null };
-  const titleText = comparable(title);
-  const headlines = new Set<Block>();
-  for (const block of editorial) {
-    const text = comparable(block.text);
-    if (block.headingLevel > 0 ? isHeadlineOf(text, titleText) : sameText(text, titleText)) headlines.add(block);
-    else if (block.wordCount >= BODY_PROSE_WORDS) break;
-  }
-  if (headlines.size === 0) return { body: editorial, headline: null };
-  const [first] = headlines;
-  return { body: editorial.filter((block) => !headlines.has(block)), headline: first.text };
-}
-
 /** The body as Markdown under a level-1 heading: the headline as the page shows it, else the title. */
 function articleMarkdown(heading: string | null, html: string): string {
   const body = htmlToMarkdown(html);
@@ -157,7 +132,7 @@ export function articleFrom(analysis: PageAnalysis, model: Model, url: string | 
     listingKey: block.listingKey,
     topFeatures: verdicts[i].topFeatures,
   }));
-  const { body, headline } = bodyBlocks(analysis.blocks.filter((_, i) => verdicts[i].label === 'editorial'), analysis.metadata.title);
+  const { body, headline } = bodyBlocks(analysis.blocks.filter((_, i) => verdicts[i].label === 'editorial'), analysis.metadata.title, analysis.metadata.excerpt);
   const html = assembleHtml(body);
   const counts = Object.fromEntries(LABELS.map((label) => [label, 0])) as Record<Label, number>;
   analysis.blocks.forEach((block, i) => (counts[verdicts[i].label] += block.wordCount));

@@ -65,11 +65,30 @@ export function textCues(text: string): string[] {
   return cues;
 }
 
+/** Class words naming the story itself; beside them "header" is the story's own header. */
+const STORY_CLASS = new Set(['article', 'entry', 'post', 'story']);
+
+/**
+ * Class words of one class/id attribute pair, lowercased, camelCase split. "header" is left
+ * out of a class name that also names the story ("article-header", "entry-header",
+ * "c-article__header"): that header holds the headline, and on some templates the body too.
+ */
+function classWords(classAndId: string): string[] {
+  const words: string[] = [];
+  for (const name of classAndId.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase().split(/\s+/)) {
+    const parts = name.match(LETTER_RUN);
+    if (parts === null) continue;
+    const storyHeader = parts.includes('header') && parts.some((part) => STORY_CLASS.has(part));
+    for (const part of parts) if (!storyHeader || part !== 'header') words.push(part);
+  }
+  return words;
+}
+
 /** Cue tokens for raw class/id attribute values (camelCase split first). */
 export function classCues(classAndId: string): string[] {
-  const words = classAndId.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().match(LETTER_RUN);
+  const words = classWords(classAndId);
   const cues: string[] = [];
-  if (words === null) return cues;
+  if (words.length === 0) return cues;
   if (words.some((word) => PROMO_CLASS.has(word))) cues.push('promo');
   // "social-embed", "twitter-tweet": a quoted post the article embeds, not a share bar.
   if (words.some((word) => BOILERPLATE_CLASS.has(word)) && !words.some((word) => EMBED_CLASS.has(word))) cues.push('boilerplate');
@@ -97,6 +116,31 @@ const DATELINE = new RegExp(
   'iu',
 );
 
+const DATELINE_ALL = new RegExp(DATELINE.source, 'giu');
+
+/** Weekdays, months without a year, time zones and joining words a stamp carries beside its dates ("Fri", "Nov 19", "EST", "on"). */
+const STAMP_WORDS = new RegExp(
+  '(?<![\\p{L}])(?:mon|tue|tues|wed|thu|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|' +
+    'montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|' +
+    'lunes|martes|miércoles|jueves|viernes|sábado|domingo|segunda|terça|quarta|quinta|sexta|feira|' +
+    'lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica|' +
+    'jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|may|june|july|august|september|october|november|december|' +
+    'am|pm|utc|gmt|cet|cest|est|edt|cst|cdt|mst|mdt|pst|pdt|bst|ist|on|at|um|le|de|el|às|à|alle|om|and|und|et|y|e)(?![\\p{L}])',
+  'giu',
+);
+
+/** Most words a line may keep once its dates, times and stamp words are gone and still be a bare stamp. */
+const STAMP_MAX_LEFT_WORDS = 0;
+
+/**
+ * A line that is nothing but a publication stamp: "Updated Nov 19, 9:41 AM; Posted Nov 18,
+ * 8:19 PM", "Posted: Fri 6:45 PM, Feb 16, 2018 |". A sentence that mentions a date keeps words.
+ */
+function isBareStamp(text: string): boolean {
+  const left = text.replace(DATELINE_ALL, ' ').replace(STAMP_WORDS, ' ').match(/\p{L}+/gu);
+  return (left?.length ?? 0) <= STAMP_MAX_LEFT_WORDS;
+}
+
 /**
  * Shape cues of a short line that stamps the article rather than telling it: a byline or
  * credit line (`byline`), a publication or update date (`dateline`). Readability keeps such
@@ -107,7 +151,10 @@ export function metaLineCues(text: string, wordCount: number): string[] {
   const cues: string[] = [];
   if (wordCount <= META_LINE_MAX_WORDS) {
     if (BYLINE.test(text)) cues.push('byline');
-    if (DATELINE.test(text)) cues.push('dateline');
+    if (DATELINE.test(text)) {
+      cues.push('dateline');
+      if (isBareStamp(text)) cues.push('stamp');
+    }
   }
   if (CREDIT.test(text)) cues.push('credit');
   return cues;

@@ -46,11 +46,6 @@ export interface PageContext {
   listingCues: Map<string, string>;
 }
 
-/**
- * What each listing's items say as a group: `promo` when at least a quarter of its blocks show
- * a price or a selling word, `boilerplate` when a quarter show chrome words. One card rarely
- * shows its price in every block; the listing does.
- */
 /** First and last block Readability kept most of (`READABILITY_KEPT`), or null when none. */
 export function keptSpan(kept: Float64Array): [number, number] | null {
   let first = -1;
@@ -64,6 +59,11 @@ export function keptSpan(kept: Float64Array): [number, number] | null {
   return first === -1 ? null : [first, last];
 }
 
+/**
+ * What each listing's items say as a group: `promo` when at least a quarter of its blocks show
+ * a price or a selling word, `boilerplate` when a quarter show chrome words. One card rarely
+ * shows its price in every block; the listing does.
+ */
 export function listingCues(blocks: Block[]): Map<string, string> {
   const memo = pageMemo(blocks);
   const tally = new Map<string, { blocks: number; promo: number; boilerplate: number }>();
@@ -95,6 +95,7 @@ class PageMemo {
   private readonly textCueLists = new Map<string, string[]>();
   private readonly headingTokens = new Map<string, string[]>();
   private readonly headlines = new Map<string, boolean>();
+  private leadRunBlocks: Set<number> | null = null;
   private readonly semanticTags = new Map<string[], string[]>();
   private title: { text: string; comparable: string } | null = null;
 
@@ -128,6 +129,25 @@ class PageMemo {
     return tags;
   }
 
+  /**
+   * Blocks that continue a chrome lead line: "You may also like…", "Read more:" or "Related:"
+   * on one line, then lines that are all link, each right after the one before. The lead line
+   * carries the cue; the links under it carry none of their own.
+   */
+  leadRun(blocks: Block[]): Set<number> {
+    if (this.leadRunBlocks === null) {
+      const run = new Set<number>();
+      for (let i = 1; i < blocks.length; i++) {
+        const block = blocks[i];
+        if (block.wordCount === 0 || block.wordCount > LEAD_RUN_MAX_WORDS || block.linkWordCount < block.wordCount * LINKED_LINE_DENSITY) continue;
+        const previous = blocks[i - 1];
+        if (run.has(i - 1) || leadCues(previous.text).includes('boilerplate')) run.add(i);
+      }
+      this.leadRunBlocks = run;
+    }
+    return this.leadRunBlocks;
+  }
+
   /** The heading is the article's headline: the page title, or a side of "Headline – Site" that holds it. */
   isPageHeadline(heading: string, title: string | null): boolean {
     if (!title) return false;
@@ -147,6 +167,12 @@ class PageMemo {
     return this.title.comparable;
   }
 }
+
+/** Longest line that can be a link under a chrome lead line (a story's headline). */
+const LEAD_RUN_MAX_WORDS = 30;
+
+/** Share of a line's words inside links from which the line is a link. */
+const LINKED_LINE_DENSITY = 0.8;
 
 /** Longest section heading (distinct stemmed words) whose words become features. */
 const MAX_SECTION_TITLE_WORDS = 6;
@@ -211,7 +237,8 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   // Readability keeps captions with the article; its verdict on one is learned apart.
   put(`rd=${verdict}.${isCaptionPlace(block) ? 'caption' : length}`, READABILITY_WEIGHT);
   // A line that is all link and kept by Readability: a related-story link inside the article.
-  if (density >= 0.8) put(`rd_linked=${verdict}`);
+  if (density >= LINKED_LINE_DENSITY) put(`rd_linked=${verdict}`);
+  if (memo.leadRun(page.blocks).has(block.index)) put('lead_run=boilerplate', CUE_WEIGHT);
   put(`span=${spanPosition(block.index, page)}`);
   if (block.repeatKey) put(`repeat=${page.keptRepeats.has(block.repeatKey) ? 'kept' : 'dropped'}`);
   put(`rd_prev=${readabilityToken(block.index - 1, page)}`, 1);

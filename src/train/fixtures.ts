@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { FixtureError } from '../errors.js';
 import { packageRoot } from '../classify/model.js';
 import { analyzePage, type PageAnalysis, type PipelineOptions } from '../pipeline.js';
+import { bodyBlocks } from '../extract/body.js';
 import type { Label } from '../types.js';
 
 /** What a fixture page is and what it exercises (`meta.json`). */
@@ -76,12 +77,15 @@ export function labelFixture(page: FixturePage, options: PipelineOptions = {}): 
   return { slug: page.slug, meta: page.meta, analysis, gold: analysis.blocks.map((block) => block.gold!) };
 }
 
-/** The article text a fixture's labels define: its editorial blocks' text, one per line. */
+/**
+ * The article text a fixture's labels define: its editorial blocks' text, one per line, less
+ * the headline and dek the article body leaves to the title and excerpt (as `moderate` does).
+ */
 export function fixtureTruthText(html: string, url?: string): string {
   const analysis = analyzePage(html, { url, readLabels: true });
-  return analysis.blocks
-    .filter((block) => block.gold === 'editorial')
-    .map((block) => block.text)
+  const editorial = analysis.blocks.filter((block) => block.gold === 'editorial');
+  return bodyBlocks(editorial, analysis.metadata.title, analysis.metadata.excerpt)
+    .body.map((block) => block.text)
     .join('\n');
 }
 

@@ -20,6 +20,15 @@ describe('metaLineCues', () => {
     expect(meta(`${'word '.repeat(70)}Getty Images`)).toEqual([]);
   });
 
+  it('tells a bare publication stamp from a line that mentions a date', () => {
+    expect(meta('Updated Nov 19, 9:41 AM;Posted Nov 18, 8:19 PM')).toEqual(['dateline', 'stamp']);
+    expect(meta('Posted: Fri 6:45 PM, Feb 16, 2018 |')).toEqual(['dateline', 'stamp']);
+    expect(meta('Aktualisiert am 04.03.2026, 17:20 Uhr')).toEqual(['dateline', 'stamp']);
+    expect(meta('The vote is on March 3, 2024.')).toEqual(['dateline']);
+    expect(meta('— Jane Roe (@janeroe) November 18, 2019')).toEqual(['dateline']);
+    expect(meta('By Jane Doe | Nov 18, 2019')).toEqual(['byline', 'dateline']);
+  });
+
   it('leaves ordinary sentences alone', () => {
     expect(meta('The council voted to keep the library open on Sundays.')).toEqual([]);
     expect(meta('She said the image of the city had changed.')).toEqual([]);
@@ -53,5 +62,14 @@ describe('classCues', () => {
     expect(classCues('social-media-embed')).toEqual([]);
     expect(classCues('twitter-tweet')).toEqual([]);
     expect(classCues('entry-content')).toEqual([]);
+  });
+
+  it("does not read the story's own header as site chrome, but still reads the site's header", () => {
+    expect(classCues('article-header')).toEqual([]);
+    expect(classCues('c-article__header')).toEqual([]);
+    expect(classCues('entryHeader')).toEqual([]);
+    expect(classCues('site-header')).toEqual(['boilerplate']);
+    expect(classCues('article-header site-header')).toEqual(['boilerplate']);
+    expect(classCues('article-footer')).toEqual(['boilerplate']);
   });
 });

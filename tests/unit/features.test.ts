@@ -44,3 +44,37 @@ describe('block features', () => {
     expect(short.every(([, weight]) => Number.isInteger(weight))).toBe(true);
   });
 });
+
+describe('links under a chrome lead line', () => {
+  const page = `<!DOCTYPE html><html lang="en"><head><title>Quay repairs finish early</title></head><body><article>
+  <h1>Quay repairs finish early</h1>
+  <p>Repairs to the north quay finished two weeks ahead of schedule, the harbour board said on Friday, and the first boats tied up there this morning.</p>
+  <p>You may also like…</p>
+  <p><a href="/a">Harbour dredging starts next month after years of delay</a></p>
+  <p><a href="/b">Fishing fleet counts the cost of a wet winter</a></p>
+  <ul><li><a href="/c">Ferry timetable changes for the spring</a></li></ul>
+  <p>The board thanked the crews, <a href="/d">whose work</a> ran through the storms of January and February without a lost day.</p>
+  <p>Read more: the board's <a href="/e">annual report</a> is out on Monday.</p>
+  <p><a href="/f">Quay repairs: the full timeline</a></p>
+</article></body></html>`;
+  const analysis = analyzePage(page, { url: 'https://gazette.example/quay' });
+  const inRun = (start: string) => {
+    const i = analysis.blocks.findIndex((block) => block.text.startsWith(start));
+    expect(i).toBeGreaterThanOrEqual(0);
+    return analysis.features[i].has('lead_run=boilerplate');
+  };
+
+  it('marks each all-link line after the lead line, across containers, and stops at the first line of prose', () => {
+    expect(inRun('You may also like')).toBe(false);
+    expect(inRun('Harbour dredging')).toBe(true);
+    expect(inRun('Fishing fleet')).toBe(true);
+    expect(inRun('Ferry timetable')).toBe(true);
+    expect(inRun('The board thanked')).toBe(false);
+  });
+
+  it('marks an all-link line right after a lead line that is itself prose with a link', () => {
+    expect(inRun('Quay repairs: the full timeline')).toBe(true);
+    expect(inRun('Repairs to the north quay')).toBe(false);
+  });
+});
+

@@ -49,3 +49,28 @@ describe('the article body leaves the headline to the title', () => {
     expect(lines.indexOf(headline)).toBeGreaterThan(0);
   });
 });
+
+describe('the article body leaves the dek to the excerpt', () => {
+  const model = loadModel();
+  const dek = 'The council says the inner harbour will be clear for the fishing fleet by the summer, six years after the work was first promised.';
+  const page = (dekTag: string) => `<!DOCTYPE html><html lang="en"><head><title>Harbour dredging starts next month</title>
+<meta name="description" content="${dek}"></head><body><article>
+  <h1>Harbour dredging starts next month</h1>
+  <${dekTag}>${dek}</${dekTag}>
+  <p>The council confirmed on Tuesday that dredging of the inner harbour will begin in March, ending a delay that has lasted six years and cost the fishing fleet dearly.</p>
+  <p>Work will take eleven weeks, the council said, and the quay will stay open throughout the works, with boats moved to the outer moorings in turn.</p>
+</article></body></html>`;
+
+  it('drops a heading that repeats the description, and keeps it in excerpt', () => {
+    const article = moderate(page('h2'), { model, url: 'https://gazette.example/harbour' });
+    expect(article.excerpt).toBe(dek);
+    expect(article.blocks.find((block) => block.tag === 'h2')?.label).toBe('editorial');
+    expect(article.text.startsWith('The council confirmed')).toBe(true);
+  });
+
+  it('keeps a paragraph that repeats the description: it may be the lede the description was cut from', () => {
+    const article = moderate(page('p'), { model, url: 'https://gazette.example/harbour' });
+    expect(article.text.startsWith(dek)).toBe(true);
+  });
+});
+

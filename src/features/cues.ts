@@ -52,8 +52,17 @@ const BOILERPLATE_CLASS = new Set([
   'pager', 'trending', 'popular',
 ]);
 
-/** Class/id words of an embedded post or media the article quotes; they cancel a chrome word beside them. */
-const EMBED_CLASS = new Set(['embed', 'embedded', 'oembed', 'tweet', 'instagram', 'mastodon', 'bluesky', 'tiktok']);
+/** Class/id words of a post from a social network that the article quotes. */
+const POST_CLASS = new Set(['tweet', 'instagram', 'mastodon', 'bluesky', 'tiktok']);
+
+/** Class/id words of an embed: a quoted post only beside "social" or "post" ("social-embed"); an image embed's caption stays chrome. */
+const EMBED_CLASS = new Set(['embed', 'embedded', 'oembed']);
+const SOCIAL_CLASS = new Set(['social', 'post']);
+
+/** The class words name a quoted post: they cancel a chrome word beside them ("social-media-embed", "twitter-tweet"). */
+function namesQuotedPost(words: string[]): boolean {
+  return words.some((word) => POST_CLASS.has(word)) || (words.some((word) => EMBED_CLASS.has(word)) && words.some((word) => SOCIAL_CLASS.has(word)));
+}
 
 const LETTER_RUN = /[a-z]+/g;
 
@@ -91,7 +100,7 @@ export function classCues(classAndId: string): string[] {
   if (words.length === 0) return cues;
   if (words.some((word) => PROMO_CLASS.has(word))) cues.push('promo');
   // "social-embed", "twitter-tweet": a quoted post the article embeds, not a share bar.
-  if (words.some((word) => BOILERPLATE_CLASS.has(word)) && !words.some((word) => EMBED_CLASS.has(word))) cues.push('boilerplate');
+  if (words.some((word) => BOILERPLATE_CLASS.has(word)) && !namesQuotedPost(words)) cues.push('boilerplate');
   return cues;
 }
 
@@ -141,19 +150,28 @@ function isBareStamp(text: string): boolean {
   return (left?.length ?? 0) <= STAMP_MAX_LEFT_WORDS;
 }
 
+/** "— Jane Roe (@janeroe) November 18, 2019", "– Seneca": the line that signs a quotation. */
+const ATTRIBUTION = /^\s*(?:[\u2014\u2013\u2015]|--)\s*[\p{L}@]/u;
+
 /**
  * Shape cues of a short line that stamps the article rather than telling it: a byline or
- * credit line (`byline`), a publication or update date (`dateline`). Readability keeps such
- * lines with the article; the labeling guide counts them as boilerplate.
+ * credit line (`byline`), a publication or update date (`dateline`), a bare stamp of dates
+ * alone (`stamp`). Readability keeps such lines with the article; the labeling guide counts
+ * them as boilerplate. A line opening with a dash signs a quotation or an embedded post
+ * (`attribution`): its date is the post's, not the article's, so it reads as no dateline.
  */
 export function metaLineCues(text: string, wordCount: number): string[] {
   if (wordCount === 0 || wordCount > CREDIT_MAX_WORDS) return [];
   const cues: string[] = [];
   if (wordCount <= META_LINE_MAX_WORDS) {
-    if (BYLINE.test(text)) cues.push('byline');
-    if (DATELINE.test(text)) {
-      cues.push('dateline');
-      if (isBareStamp(text)) cues.push('stamp');
+    if (ATTRIBUTION.test(text)) {
+      cues.push('attribution');
+    } else {
+      if (BYLINE.test(text)) cues.push('byline');
+      if (DATELINE.test(text)) {
+        cues.push('dateline');
+        if (isBareStamp(text)) cues.push('stamp');
+      }
     }
   }
   if (CREDIT.test(text)) cues.push('credit');

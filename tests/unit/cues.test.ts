@@ -25,8 +25,14 @@ describe('metaLineCues', () => {
     expect(meta('Posted: Fri 6:45 PM, Feb 16, 2018 |')).toEqual(['dateline', 'stamp']);
     expect(meta('Aktualisiert am 04.03.2026, 17:20 Uhr')).toEqual(['dateline', 'stamp']);
     expect(meta('The vote is on March 3, 2024.')).toEqual(['dateline']);
-    expect(meta('— Jane Roe (@janeroe) November 18, 2019')).toEqual(['dateline']);
     expect(meta('By Jane Doe | Nov 18, 2019')).toEqual(['byline', 'dateline']);
+  });
+
+  it("reads a line opening with a dash as a quotation's signature, its date as no dateline", () => {
+    expect(meta('— Jane Roe (@janeroe) November 18, 2019')).toEqual(['attribution']);
+    expect(meta('– Seneca')).toEqual(['attribution']);
+    expect(meta('-- tall glass of coquito (@orabora) November 19, 2019')).toEqual(['attribution']);
+    expect(meta('Jane Roe, November 18, 2019')).toEqual(['dateline']);
   });
 
   it('leaves ordinary sentences alone', () => {
@@ -61,6 +67,9 @@ describe('classCues', () => {
     expect(classCues('ad-slot sponsored')).toEqual(['promo']);
     expect(classCues('social-media-embed')).toEqual([]);
     expect(classCues('twitter-tweet')).toEqual([]);
+    expect(classCues('instagram-media social-share')).toEqual([]);
+    expect(classCues('InlineImage-imageEmbedCaption')).toEqual(['boilerplate']);
+    expect(classCues('video-embed share-bar')).toEqual(['boilerplate']);
     expect(classCues('entry-content')).toEqual([]);
   });
 

@@ -135,7 +135,10 @@ function smoothListings(inputs: SmoothingInput[], out: SmoothedLabel[], options:
 function smoothCaptions(inputs: SmoothingInput[], out: SmoothedLabel[], options: SmoothingOptions): void {
   const members = new Map<string, number[]>();
   inputs.forEach((input, i) => {
-    if (input.listingKey && input.listingSize >= options.minListingSize) members.set(input.listingKey, [...(members.get(input.listingKey) ?? []), i]);
+    if (!input.listingKey || input.listingSize < options.minListingSize) return;
+    const listing = members.get(input.listingKey);
+    if (listing) listing.push(i);
+    else members.set(input.listingKey, [i]);
   });
   inputs.forEach((input, i) => {
     const listing = input.captionOf ? members.get(input.captionOf) : undefined;

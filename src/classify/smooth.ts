@@ -79,6 +79,8 @@ export interface SmoothingInput {
   captionOf?: string | null;
   /** Between the first and the last block Readability kept: in the article's own run. */
   insideKept?: boolean;
+  /** The block opens with a chrome or selling phrase ("Read more:", "Advertisement"): no context rule gives it back. */
+  chromeLead?: boolean;
 }
 
 export interface SmoothedLabel {
@@ -98,7 +100,8 @@ const FLOOR = 1e-9;
  *    with strong evidence of its own ("Sponsored" among related stories) keeps it;
  * 2. captions: a listing's short caption follows the listing's majority label when unsure;
  * 3. context: a block outside any listing, read as chrome without confidence, between two
- *    confident editorial neighbours, is editorial (a one-line paragraph between two long ones).
+ *    confident editorial neighbours, is editorial (a one-line paragraph between two long ones),
+ *    unless it opens with a chrome phrase ("Read more: …" between two paragraphs is chrome).
  */
 export function smoothLabels(inputs: SmoothingInput[], labels: readonly string[], options: SmoothingOptions): SmoothedLabel[] {
   const out: SmoothedLabel[] = inputs.map((input) => fromPosterior(input.posterior));
@@ -160,6 +163,7 @@ function smoothContext(inputs: SmoothingInput[], out: SmoothedLabel[], labels: r
   for (let i = 1; i < out.length - 1; i++) {
     if (!flippable.has(out[i].labelIndex) || out[i].confidence >= options.contextMaxConfidence) continue;
     if (inputs[i].listingKey && inputs[i].listingSize >= options.minListingSize) continue;
+    if (inputs[i].chromeLead) continue;
     if (isConfidentEditorial(i - 1) && isConfidentEditorial(i + 1)) flips.push(i);
   }
   for (const i of flips) {

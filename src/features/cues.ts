@@ -201,6 +201,21 @@ const LEAD_BOILERPLATE = new RegExp(
   '^[\\s\\p{P}\\p{S}]*(?:(?:read (?:more|next|also)|also read|see also|related(?: stories| articles| coverage)?\\s*:|more on this|also on|you (?:may|might) also (?:like|enjoy)|recommended(?: for you)?\\s*:|watch(?: now| more| live)?\\s*:|listen\\s*:|like this (?:story|article)|tell us what|have a (?:news )?tip|share this|sign up|subscribe|follow us|click here|this (?:slideshow|video|content) requires|leia (?:também|mais)|veja (?:também|mais)|saiba mais|lesen sie (?:auch|mehr)|mehr zum thema|lire aussi|à lire aussi|voir aussi|lee (?:también|más)|te puede interesar|vedi anche|leggi anche|lees ook)(?![\\p{L}])|\\[\\w+[^\\]]*=)',
   'iu',
 );
+/**
+ * The lead phrases among those that point to more stories ("Read more:", "Related:", "You may
+ * also like…", "Lire aussi"), as against calls to act ("Sign up", "Subscribe", "Follow us"),
+ * which an article's own instructions also open with.
+ */
+const LEAD_STORIES = new RegExp(
+  '^[\\s\\p{P}\\p{S}]*(?:read (?:more|next|also)|also read|see also|related(?: stories| articles| coverage)?\\s*:|more on this|also on|you (?:may|might) also (?:like|enjoy)|recommended(?: for you)?\\s*:|leia (?:também|mais)|veja (?:também|mais)|saiba mais|lesen sie (?:auch|mehr)|mehr zum thema|lire aussi|à lire aussi|voir aussi|sur le même sujet|lee (?:también|más)|te puede interesar|vedi anche|leggi anche|lees ook)(?![\\p{L}])',
+  'iu',
+);
+
+/** True when a line opens with a phrase that points to more stories (see `LEAD_STORIES`). */
+export function leadsToStories(text: string): boolean {
+  return LEAD_STORIES.test(text.length > 80 ? text.slice(0, 80) : text);
+}
+
 const LEAD_PROMO = /^[\s\p{P}\p{S}]*(?:advert(?:isement)?|anzeige|werbung|publicidade|publicidad|publicité|pubblicità|advertentie|sponsored|paid (?:post|content)|promoted)(?![\p{L}])/iu;
 
 /** Cues of a block's opening words (`lead=boilerplate`, `lead=promo`), for blocks of any length. */

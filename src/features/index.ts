@@ -20,7 +20,7 @@ import {
   SHORT_BLOCK_WORDS,
   WORD_BUCKETS,
 } from './constants.js';
-import { leadCues, metaLineCues, textCues } from './cues.js';
+import { leadCues, leadsToStories, metaLineCues, textCues } from './cues.js';
 import { textTokens } from './text-tokens.js';
 import { comparable } from '../text/normalize.js';
 import { isHeadlineOf, sameText } from '../text/headline.js';
@@ -130,9 +130,10 @@ class PageMemo {
   }
 
   /**
-   * Blocks that continue a chrome lead line: "You may also like…", "Read more:" or "Related:"
-   * on one line, then lines that are all link, each right after the one before. The lead line
-   * carries the cue; the links under it carry none of their own.
+   * Blocks that continue a lead line pointing to more stories: "You may also like…", "Read
+   * more:" or "Related:" on one line, then lines that are all link, each right after the one
+   * before. The lead line carries the cue; the headlines under it carry none of their own. A
+   * call to act ("Sign up for these alerts:") starts no run: a how-to's own links follow one.
    */
   leadRun(blocks: Block[]): Set<number> {
     if (this.leadRunBlocks === null) {
@@ -141,7 +142,7 @@ class PageMemo {
         const block = blocks[i];
         if (block.wordCount === 0 || block.wordCount > LEAD_RUN_MAX_WORDS || block.linkWordCount < block.wordCount * LINKED_LINE_DENSITY) continue;
         const previous = blocks[i - 1];
-        if (run.has(i - 1) || leadCues(previous.text).includes('boilerplate')) run.add(i);
+        if (run.has(i - 1) || leadsToStories(previous.text)) run.add(i);
       }
       this.leadRunBlocks = run;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classCues, leadCues, metaLineCues } from '../../src/features/cues.js';
+import { classCues, leadCues, leadsToStories, metaLineCues } from '../../src/features/cues.js';
 import { countWords } from '../../src/segment/word-count.js';
 
 const meta = (text: string) => metaLineCues(text, countWords(text));
@@ -58,6 +58,17 @@ describe('leadCues', () => {
     expect(leadCues('Subscribers to the service lost access for a day.')).toEqual([]);
     expect(leadCues('Critics say you may also like the sequel.')).toEqual([]);
     expect(leadCues('Advertisers pulled out of the league last year.')).toEqual([]);
+  });
+});
+
+describe('leadsToStories', () => {
+  it('tells lines that point to more stories from calls to act', () => {
+    expect(leadsToStories('You may also like…')).toBe(true);
+    expect(leadsToStories('Read more: Alibaba poised to launch a record listing')).toBe(true);
+    expect(leadsToStories('Lire aussi :')).toBe(true);
+    expect(leadsToStories('Sign up for these free alerts:')).toBe(false);
+    expect(leadsToStories('Subscribe to the agenda feeds:')).toBe(false);
+    expect(leadsToStories('Readers wrote in to say the bridge reopened.')).toBe(false);
   });
 });
 

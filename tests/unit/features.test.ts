@@ -56,6 +56,8 @@ describe('links under a chrome lead line', () => {
   <p>The board thanked the crews, <a href="/d">whose work</a> ran through the storms of January and February without a lost day.</p>
   <p>Read more: the board's <a href="/e">annual report</a> is out on Monday.</p>
   <p><a href="/f">Quay repairs: the full timeline</a></p>
+  <p>Sign up for the board's free berth alerts:</p>
+  <ul><li><a href="/g">North quay berth alerts</a></li><li><a href="/h">Tide and weather warnings</a></li></ul>
 </article></body></html>`;
   const analysis = analyzePage(page, { url: 'https://gazette.example/quay' });
   const inRun = (start: string) => {
@@ -75,6 +77,11 @@ describe('links under a chrome lead line', () => {
   it('marks an all-link line right after a lead line that is itself prose with a link', () => {
     expect(inRun('Quay repairs: the full timeline')).toBe(true);
     expect(inRun('Repairs to the north quay')).toBe(false);
+  });
+
+  it("starts no run under a call to act: a how-to's own links follow one", () => {
+    expect(inRun('North quay berth alerts')).toBe(false);
+    expect(inRun('Tide and weather warnings')).toBe(false);
   });
 });
 

@@ -93,6 +93,12 @@ describe('context smoothing', () => {
     expect(out[2].smoothedBy).toBeUndefined();
   });
 
+  it('does not give back a weak block that opens with a chrome phrase ("Read more: …")', () => {
+    const out = smoothLabels([lone([0.95, 0.02, 0.03]), { ...lone([0.3, 0.1, 0.6]), chromeLead: true }, lone([0.9, 0.05, 0.05])], L, DEFAULT_SMOOTHING);
+    expect(out[1].labelIndex).toBe(BP);
+    expect(out[1].smoothedBy).toBeUndefined();
+  });
+
   it('does not flip a confident block', () => {
     const out = smoothLabels([lone([0.95, 0.02, 0.03]), lone([0.02, 0.03, 0.95]), lone([0.9, 0.05, 0.05])], L, DEFAULT_SMOOTHING);
     expect(out[1].labelIndex).toBe(BP);

@@ -3,6 +3,8 @@ WORKDIR /app
 # better-sqlite3 builds from source when no prebuilt binary matches.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.json ./
+# `postinstall` applies these to node_modules (patch-package) during `npm ci`.
+COPY patches ./patches
 COPY src ./src
 COPY workers ./workers
 COPY bench ./bench

@@ -124,13 +124,15 @@ describe('Dockerfile', () => {
   const context = mkdtempSync(join(tmpdir(), 'winnow-docker-'));
   afterAll(() => rmSync(context, { recursive: true, force: true }));
 
-  it('copies models/ and builds dist/ with the compiled workers (simulated from its COPY lines)', () => {
+  it('copies models/ and patches/, and builds dist/ with the compiled workers (simulated from its COPY lines)', () => {
     const lines = dockerfile.split('\n').map((line) => line.trim());
     const build = lines.findIndex((line) => /^RUN npm ci\b/.test(line));
     expect(build).toBeGreaterThan(0);
     const copies = lines.map((line, index) => ({ index, parts: line.split(/\s+/) })).filter(({ parts }) => parts[0] === 'COPY');
     const copied = (before: number) => copies.filter(({ index }) => index < before).flatMap(({ parts }) => parts.slice(1, -1));
     expect(copies.flatMap(({ parts }) => parts.slice(1, -1))).toEqual(expect.arrayContaining(['models']));
+    // `npm ci` runs `postinstall` (patch-package): the patches must be in the image before it.
+    expect(copied(build)).toEqual(expect.arrayContaining(['patches']));
 
     // What the image holds when `npm ci` runs `prepare` (tsc): the sources copied before it.
     for (const source of copied(build)) cpSync(join(ROOT, source), join(context, source), { recursive: true });

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { repoRoot } from '../src/eval/corpus.js';
 import { formatTable } from '../src/eval/quality.js';
 import { RUSAGE_ENV, type ProcessUsage } from './rusage.js';
 
@@ -62,6 +63,18 @@ const CLI = join(BENCH_DIR, '..', 'src', 'cli', 'main.js');
 const BARE = join(BENCH_DIR, 'bare-readability.js');
 const RUSAGE_URL = pathToFileURL(join(BENCH_DIR, 'rusage.js')).href;
 
+/**
+ * The V8 flags the `winnow` launcher passes (the npm script, which the bin's shebang and the
+ * Dockerfile repeat): the batch is timed as people run it.
+ */
+export function launcherFlags(packageJsonPath: string = join(repoRoot(BENCH_DIR) ?? '.', 'package.json')): string[] {
+  if (!existsSync(packageJsonPath)) return [];
+  const script = (JSON.parse(readFileSync(packageJsonPath, 'utf8')) as { scripts?: Record<string, string> }).scripts?.winnow ?? '';
+  const words = script.split(/\s+/);
+  return words[0] === 'node' ? words.slice(1).filter((word) => word.startsWith('--')) : [];
+}
+const CLI_FLAGS = launcherFlags();
+
 interface Command {
   name: string;
   args: (pagesDir: string, workDir: string) => string[];
@@ -89,10 +102,10 @@ const cliCounts = (_stdout: string, stderr: string) => {
 const COMMANDS: readonly Command[] = [
   { name: 'bare Readability, jsdom', args: (dir) => [BARE, '--engine', 'jsdom', dir], readsStdout: true, counts: lineCounts },
   { name: 'bare Readability, linkedom', args: (dir) => [BARE, '--engine', 'linkedom', dir], readsStdout: true, counts: lineCounts },
-  { name: 'winnow run --no-store', args: (dir) => [CLI, 'run', '--no-store', dir], readsStdout: false, counts: cliCounts },
+  { name: 'winnow run --no-store', args: (dir) => [...CLI_FLAGS, CLI, 'run', '--no-store', dir], readsStdout: false, counts: cliCounts },
   {
     name: 'winnow run --db (SQLite)',
-    args: (dir, work) => [CLI, 'run', '--db', join(work, 'bench.db'), dir],
+    args: (dir, work) => [...CLI_FLAGS, CLI, 'run', '--db', join(work, 'bench.db'), dir],
     readsStdout: false,
     counts: cliCounts,
     // Each run stores into an empty database, as the first run does.

@@ -319,3 +319,16 @@ describe('winnow requeue-pending', () => {
     }
   }, 120_000);
 });
+
+describe('the winnow launcher', () => {
+  const root = ROOT;
+  it('passes the same node flags from the npm script, the bin shebang and the Dockerfile, and the speed benchmark times them', async () => {
+    const { launcherFlags } = await import('../bench/process.js');
+    const flags = launcherFlags(join(root, 'package.json'));
+    expect(flags).toEqual(['--max-semi-space-size=4']);
+    const shebang = readFileSync(join(root, 'src/cli/main.ts'), 'utf8').split('\n')[0];
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${flags.join(' ')}`);
+    const entry = /ENTRYPOINT \[(.*)\]/.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
+    expect(entry).toBe(['node', ...flags, 'dist/src/cli/main.js'].map((word) => `"${word}"`).join(', '));
+  });
+});

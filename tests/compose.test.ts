@@ -140,7 +140,7 @@ describe('Dockerfile', () => {
     const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: context, encoding: 'utf8' });
     expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
 
-    const entry = /ENTRYPOINT \["node", "([^"]+)"\]/.exec(dockerfile)?.[1];
+    const entry = /ENTRYPOINT \["node", (?:"--[^"]+", )*"([^"]+)"\]/.exec(dockerfile)?.[1];
     expect(entry).toBe('dist/src/cli/main.js');
     for (const file of [entry!, 'dist/workers/main.js', 'dist/workers/commands.js', 'dist/workers/moderate.sandbox.js', 'dist/workers/politeness.js', 'dist/workers/warc-import.js']) {
       expect(existsSync(join(context, file)), file).toBe(true);

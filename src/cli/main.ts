@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, port, type WinnowConfig } from '../config.js';
 import { isEngineName } from '../dom/engine.js';

@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { loadModel } from '../src/classify/model.js';
 import { readabilityBaseline } from '../src/extract/readability.js';
 import { moderate } from '../src/pipeline.js';
+import { mulberry32 } from '../src/train/seeded-random.js';
 import type { EngineName } from '../src/types.js';
 
 type Shape = 'flat' | 'sections';
@@ -43,17 +44,6 @@ interface ChildResult {
 
 const WORDS = ['harbour', 'council', 'dredging', 'quay', 'fleet', 'season', 'report', 'budget', 'storm', 'ferry', 'tide', 'crew', 'repair', 'plan', 'vote', 'channel'];
 
-/** A small deterministic generator (mulberry32), so every run builds the same pages. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function words(next: () => number, count: number): string {
   return Array.from({ length: count }, () => WORDS[Math.floor(next() * WORDS.length)]).join(' ');
@@ -61,7 +51,7 @@ function words(next: () => number, count: number): string {
 
 /** A synthetic page of about `elements` elements in the given shape. */
 export function syntheticPage(shape: Shape, elements: number): string {
-  const next = random(elements * 7 + (shape === 'flat' ? 1 : 2));
+  const next = mulberry32(elements * 7 + (shape === 'flat' ? 1 : 2));
   const parts: string[] = ['<!DOCTYPE html><html lang="en"><head><title>Harbour report</title></head><body>'];
   let count = 5;
   if (shape === 'flat') {

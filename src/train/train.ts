@@ -14,6 +14,7 @@ import { FEATURE_VERSION } from '../features/constants.js';
 import { LABELS, type Label } from '../types.js';
 import type { LabeledPage } from './fixtures.js';
 import { addToConfusion, emptyConfusion, metricsFromConfusion } from './metrics.js';
+import { mulberry32 } from './seeded-random.js';
 
 export interface TrainModelOptions extends TrainOptions {
   smoothing?: SmoothingOptions;
@@ -230,14 +231,3 @@ export function trainModel(pages: LabeledPage[], options: TrainModelOptions = {}
   return { model: { ...model, metrics: validation.metrics }, validation };
 }
 
-/** Small seeded PRNG so folds are the same run after run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

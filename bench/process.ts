@@ -73,7 +73,8 @@ export function launcherFlags(packageJsonPath: string = join(repoRoot(BENCH_DIR)
   const words = script.split(/\s+/);
   return words[0] === 'node' ? words.slice(1).filter((word) => word.startsWith('--')) : [];
 }
-const CLI_FLAGS = launcherFlags();
+/** The launcher's flags, read once: every `winnow run` row passes them. */
+export const CLI_FLAGS = launcherFlags();
 
 interface Command {
   name: string;

@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { loadModel } from '../src/classify/model.js';
+import { formatTable } from '../src/eval/quality.js';
 import { readabilityBaseline } from '../src/extract/readability.js';
 import { moderate } from '../src/pipeline.js';
 import { mulberry32 } from '../src/train/seeded-random.js';
@@ -43,7 +44,6 @@ interface ChildResult {
 }
 
 const WORDS = ['harbour', 'council', 'dredging', 'quay', 'fleet', 'season', 'report', 'budget', 'storm', 'ferry', 'tide', 'crew', 'repair', 'plan', 'vote', 'channel'];
-
 
 function words(next: () => number, count: number): string {
   return Array.from({ length: count }, () => WORDS[Math.floor(next() * WORDS.length)]).join(' ');
@@ -110,11 +110,6 @@ function spawnChild(shape: Shape, elements: number, engine: EngineName): ChildRe
   return JSON.parse(child.stdout.trim().split('\n').pop()!) as ChildResult;
 }
 
-function pad(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  return rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
-}
-
 function main(): void {
   const { values, positionals } = parseArgs({
     options: {
@@ -142,7 +137,8 @@ function main(): void {
   if (shapes.some((shape) => !SHAPES.includes(shape))) throw new Error(`${USAGE}\n--shapes takes ${SHAPES.join(', ')}`);
 
   console.log(`scaling: synthetic pages on ${engine}, one child process per page; growth = time ratio over size ratio x 2 (2.0 linear, 4.0 quadratic)\n`);
-  const rows = [['shape', 'elements', 'blocks', 'Readability ms', 'moderate ms', 'moderate us/element', 'growth', 'peak RSS MB']];
+  const header = ['shape', 'elements', 'blocks', 'Readability ms', 'moderate ms', 'moderate us/element', 'growth', 'peak RSS MB'];
+  const rows: string[][] = [];
   for (const shape of shapes) {
     let previous: ChildResult | null = null;
     for (const size of sizes) {
@@ -166,7 +162,7 @@ function main(): void {
       previous = result;
     }
   }
-  console.log(pad(rows));
+  console.log(formatTable(header, rows));
 }
 
 main();

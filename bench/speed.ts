@@ -446,13 +446,12 @@ async function stagesSection(source: PageSource, where: string | null, repeat: n
 }
 
 async function processSection(pages: readonly BenchPage[], source: PageSource, batch: number, runs: number): Promise<ProcessReport> {
-  const { launcherFlags, measureProcesses, processTable } = await import('./process.js');
+  const { CLI_FLAGS, measureProcesses, processTable } = await import('./process.js');
   const report = await measureProcesses({ pages, batch, runs, log: (line) => process.stderr.write(`${line}\n`) });
   const mb = (report.bytes / 1024 ** 2).toFixed(1);
   const pinned = report.pinnedWith ?? 'nothing: taskset not found or core 0 not allowed, so the processes are NOT pinned';
   console.log(`\nwhole processes: ${report.pages} .html files (${pages.length} distinct ${source} pages cycled, ${mb} MB), ${runs} round(s), pinned with ${pinned}`);
-  const flags = launcherFlags();
-  if (flags.length > 0) console.log(`winnow runs with the launcher's node flags: ${flags.join(' ')}`);
+  if (CLI_FLAGS.length > 0) console.log(`winnow runs with the launcher's node flags: ${CLI_FLAGS.join(' ')}`);
   console.log(processTable(report));
   console.log(
     '\nwall s = spawn to exit (start-up, modules and model included); cpu s = user + system and peak RSS = resourceUsage()' +

@@ -7,7 +7,6 @@ import type { Model } from './model.js';
 import { likelihoodRows, scoreNaiveBayes, softmax, TopContributions, type NaiveBayesParameters } from './naive-bayes.js';
 import { smoothLabels } from './smooth.js';
 import { contextFeatures, mergeBags } from './context.js';
-import { leadCues } from '../features/cues.js';
 
 /** A block's label with everything a reviewer needs to see why. */
 export interface BlockVerdict {
@@ -209,7 +208,7 @@ export function classifyBlocks(blocks: Block[], features: FeatureBag[], model: M
       repeatsKept: kept ? keptRepeats.has(block.repeatKey ?? '') : false,
       captionOf: captions.get(i) ?? null,
       insideKept: i > firstKept && i < lastKept,
-      chromeLead: leadCues(block.text).length > 0,
+      chromeLead: features[i].has('lead=boilerplate') || features[i].has('lead=promo'),
     })),
     labels,
     model.smoothing,

@@ -67,7 +67,6 @@ export function containerOf(path: string, levels: number): string {
   return current;
 }
 
-
 /** Merge two bags (the second's counts added to the first's) into a new bag. */
 export function mergeBags(a: FeatureBag, b: FeatureBag): FeatureBag {
   const merged = new Map(a);

@@ -193,34 +193,42 @@ const CREDIT = new RegExp(
 );
 
 /**
+ * Lead phrases that point to more stories ("Read more:", "Related:", "You may also like…",
+ * "Lire aussi"), as against calls to act ("Sign up", "Subscribe", "Follow us"), which an
+ * article's own instructions also open with.
+ */
+const STORY_LEADS = 'read (?:more|next|also)|also read|see also|related(?: stories| articles| coverage)?\\s*:|more on this|also on|you (?:may|might) also (?:like|enjoy)|recommended(?: for you)?\\s*:|leia (?:também|mais)|veja (?:também|mais)|saiba mais|lesen sie (?:auch|mehr)|mehr zum thema|lire aussi|à lire aussi|voir aussi|lee (?:también|más)|te puede interesar|vedi anche|leggi anche|lees ook';
+
+/**
  * Chrome phrases that open a block: "Read more: …", "Also on …", "You may also like", "Lesen Sie
  * auch", "Advertisement", a leftover shortcode. At the start of a line they mark the line
  * itself, where the same words inside prose say little.
  */
 const LEAD_BOILERPLATE = new RegExp(
-  '^[\\s\\p{P}\\p{S}]*(?:(?:read (?:more|next|also)|also read|see also|related(?: stories| articles| coverage)?\\s*:|more on this|also on|you (?:may|might) also (?:like|enjoy)|recommended(?: for you)?\\s*:|watch(?: now| more| live)?\\s*:|listen\\s*:|like this (?:story|article)|tell us what|have a (?:news )?tip|share this|sign up|subscribe|follow us|click here|this (?:slideshow|video|content) requires|leia (?:também|mais)|veja (?:também|mais)|saiba mais|lesen sie (?:auch|mehr)|mehr zum thema|lire aussi|à lire aussi|voir aussi|lee (?:también|más)|te puede interesar|vedi anche|leggi anche|lees ook)(?![\\p{L}])|\\[\\w+[^\\]]*=)',
-  'iu',
-);
-/**
- * The lead phrases among those that point to more stories ("Read more:", "Related:", "You may
- * also like…", "Lire aussi"), as against calls to act ("Sign up", "Subscribe", "Follow us"),
- * which an article's own instructions also open with.
- */
-const LEAD_STORIES = new RegExp(
-  '^[\\s\\p{P}\\p{S}]*(?:read (?:more|next|also)|also read|see also|related(?: stories| articles| coverage)?\\s*:|more on this|also on|you (?:may|might) also (?:like|enjoy)|recommended(?: for you)?\\s*:|leia (?:também|mais)|veja (?:também|mais)|saiba mais|lesen sie (?:auch|mehr)|mehr zum thema|lire aussi|à lire aussi|voir aussi|sur le même sujet|lee (?:también|más)|te puede interesar|vedi anche|leggi anche|lees ook)(?![\\p{L}])',
+  `^[\\s\\p{P}\\p{S}]*(?:(?:${STORY_LEADS}|watch(?: now| more| live)?\\s*:|listen\\s*:|like this (?:story|article)|tell us what|have a (?:news )?tip|share this|sign up|subscribe|follow us|click here|this (?:slideshow|video|content) requires)(?![\\p{L}])|\\[\\w+[^\\]]*=)`,
   'iu',
 );
 
+/** A line opening with a story lead, or with the rail title "Sur le même sujet". */
+const LEAD_STORIES = new RegExp(`^[\\s\\p{P}\\p{S}]*(?:${STORY_LEADS}|sur le même sujet)(?![\\p{L}])`, 'iu');
+
 /** True when a line opens with a phrase that points to more stories (see `LEAD_STORIES`). */
 export function leadsToStories(text: string): boolean {
-  return LEAD_STORIES.test(text.length > 80 ? text.slice(0, 80) : text);
+  return LEAD_STORIES.test(openingWords(text));
+}
+
+/** Characters of a line's start that lead cues read. */
+const LEAD_CHARS = 80;
+
+function openingWords(text: string): string {
+  return text.length > LEAD_CHARS ? text.slice(0, LEAD_CHARS) : text;
 }
 
 const LEAD_PROMO = /^[\s\p{P}\p{S}]*(?:advert(?:isement)?|anzeige|werbung|publicidade|publicidad|publicité|pubblicità|advertentie|sponsored|paid (?:post|content)|promoted)(?![\p{L}])/iu;
 
 /** Cues of a block's opening words (`lead=boilerplate`, `lead=promo`), for blocks of any length. */
 export function leadCues(text: string): string[] {
-  const head = text.length > 80 ? text.slice(0, 80) : text;
+  const head = openingWords(text);
   const cues: string[] = [];
   if (LEAD_PROMO.test(head)) cues.push('promo');
   if (LEAD_BOILERPLATE.test(head)) cues.push('boilerplate');

@@ -3,6 +3,7 @@ import type { Model } from './classify/model.js';
 import { parsePage, DEFAULT_ENGINE } from './dom/engine.js';
 import { assembleHtml, assembleText, htmlToMarkdown } from './extract/assemble.js';
 import { bodyBlocks } from './extract/body.js';
+import { fallbackRegion } from './extract/fallback.js';
 import { readabilityVerdict, type PageMetadata } from './extract/readability.js';
 import { blockFeatures, keptSpan, listingCues, type FeatureBag } from './features/index.js';
 import { languageOf } from './features/text-tokens.js';
@@ -115,7 +116,19 @@ function articleMarkdown(heading: string | null, html: string): string {
 
 /** Label an analysed page and assemble its article. */
 export function articleFrom(analysis: PageAnalysis, model: Model, url: string | null): Article {
-  const verdicts = classifyBlocks(analysis.blocks, analysis.features, model, analysis.readabilityFound ? analysis.kept : null);
+  const kept = analysis.readabilityFound ? analysis.kept : null;
+  const verdicts = classifyBlocks(analysis.blocks, analysis.features, model, kept);
+  const region = fallbackRegion(
+    analysis.blocks,
+    verdicts.map((verdict) => ({ label: verdict.label, editorial: verdict.scores.editorial })),
+    kept,
+  );
+  // No editorial block on a page with text: its likeliest main region, as editorial at the
+  // confidence the model gave it, with the label it had before (Article.fallback says so).
+  for (const i of region ?? []) {
+    const verdict = verdicts[i];
+    verdicts[i] = { ...verdict, label: 'editorial', confidence: verdict.scores.editorial, rawLabel: verdict.rawLabel ?? verdict.label };
+  }
   const blocks: LabeledBlock[] = analysis.blocks.map((block, i) => ({
     index: block.index,
     path: block.path,
@@ -146,5 +159,6 @@ export function articleFrom(analysis: PageAnalysis, model: Model, url: string | 
     model: model.version,
     engine: analysis.engine ?? DEFAULT_ENGINE,
     counts,
+    fallback: region !== null,
   };
 }

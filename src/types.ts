@@ -64,4 +64,9 @@ export interface Article {
   engine: EngineName;
   /** Word counts per label, for quick listing and review. */
   counts: Record<Label, number>;
+  /**
+   * No block was labeled editorial on a page with text, so the article is the page's likeliest
+   * main region (see extract/fallback.ts), at low confidence: a reviewer should look at it first.
+   */
+  fallback: boolean;
 }

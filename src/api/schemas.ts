@@ -83,6 +83,7 @@ export const storedArticleSchema = {
     model: { type: 'string' },
     engine: { type: 'string' },
     counts: labelCounts,
+    fallback: { type: 'boolean', description: 'no block was labeled editorial: the article is the likeliest main region' },
   },
 } as const;
 

@@ -51,6 +51,7 @@ export function articleJson(article: Article): object {
       topFeatures: block.topFeatures,
     })),
     counts: article.counts,
+    fallback: article.fallback,
     model: article.model,
     engine: article.engine,
   };
@@ -80,6 +81,7 @@ export async function runCommand(args: string[], options: RunOptions): Promise<R
       const article = await moderateInput(input, model, options);
       summary.done++;
       emitArticle(input, article, options, stdout, inputs.length);
+      if (article.fallback && !bar) stderr.write(`winnow: ${input.location}: no block was labeled article; the text is the likeliest main region (fallback)\n`);
     } catch (error) {
       const failure = { input: input.location, code: errorCode(error), message: (error as Error).message };
       summary.failed.push(failure);

@@ -3,7 +3,7 @@ import { READABILITY_KEPT } from '../features/constants.js';
 import type { ReviewCandidate } from './types.js';
 
 /** Why a block is offered for review. */
-export type ReviewReason = 'low_confidence' | 'readability_disagrees' | 'smoothed';
+export type ReviewReason = 'low_confidence' | 'readability_disagrees' | 'smoothed' | 'fallback';
 
 /** A review candidate with the score it was ranked by and the reasons behind it. */
 export interface RankedCandidate extends ReviewCandidate {
@@ -37,6 +37,11 @@ const LOW_CONFIDENCE = 0.7;
 const READABILITY_WEIGHT = 0.5;
 /** Bonus for a label that smoothing changed: the classifier and the page structure disagreed. */
 const SMOOTHED_WEIGHT = 0.3;
+/**
+ * Bonus for a block of a fallback article (no block was labeled editorial): above every other
+ * sum (at most 1 + 0.5 + 0.3), so such pages come first; the page is likely mislabeled whole.
+ */
+const FALLBACK_WEIGHT = 2;
 
 /**
  * Order review candidates by how likely their label is wrong, then keep the queue diverse:
@@ -89,7 +94,7 @@ export function rankReviewQueue(candidates: ReviewCandidate[], options: ReviewQu
 }
 
 /** The model's verdict on a block, as far as ranking needs it. */
-export type Verdict = Pick<ReviewCandidate, 'label' | 'confidence' | 'readability' | 'smoothedBy'>;
+export type Verdict = Pick<ReviewCandidate, 'label' | 'confidence' | 'readability' | 'smoothedBy'> & { fallback?: boolean };
 
 /** Why the queue would offer a block (the article view shows the same reasons). */
 export function reviewReasons(verdict: Verdict): ReviewReason[] {
@@ -97,6 +102,7 @@ export function reviewReasons(verdict: Verdict): ReviewReason[] {
   if (verdict.confidence < LOW_CONFIDENCE) reasons.push('low_confidence');
   if (readabilityDisagreement(verdict) >= 0.5) reasons.push('readability_disagrees');
   if (verdict.smoothedBy !== null) reasons.push('smoothed');
+  if (verdict.fallback) reasons.push('fallback');
   return reasons;
 }
 
@@ -106,7 +112,8 @@ export function rankCandidate(candidate: ReviewCandidate): RankedCandidate {
   const disagreement = readabilityDisagreement(candidate);
   const smoothed = candidate.smoothedBy !== null;
   const reasons = reviewReasons(candidate);
-  const priority = uncertainty + READABILITY_WEIGHT * disagreement + (smoothed ? SMOOTHED_WEIGHT : 0);
+  const priority =
+    uncertainty + READABILITY_WEIGHT * disagreement + (smoothed ? SMOOTHED_WEIGHT : 0) + (candidate.fallback ? FALLBACK_WEIGHT : 0);
   return { ...candidate, priority: Math.round(priority * 1e4) / 1e4, reasons };
 }
 

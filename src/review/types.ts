@@ -76,6 +76,8 @@ export interface ReviewCandidate {
   listingSize: number;
   listingKey: string | null;
   topFeatures: string[];
+  /** The block's article is a fallback region (Article.fallback). */
+  fallback: boolean;
 }
 
 export interface ReviewCandidateFilter {

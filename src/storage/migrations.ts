@@ -232,10 +232,15 @@ CREATE TRIGGER corrections_append_only BEFORE UPDATE ON corrections
 CREATE INDEX pages_status_id ON pages (status, id);
 `;
 
+// An article answered from the page's likeliest main region because no block was labeled
+// editorial (Article.fallback). 0/1 in both dialects, so one condition reads it everywhere.
+const FALLBACK_FLAG = `ALTER TABLE articles ADD COLUMN fallback INTEGER NOT NULL DEFAULT 0 CHECK (fallback IN (0, 1));`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial_schema', sqlite: INITIAL_SQLITE, postgres: INITIAL_POSTGRES },
   { version: 2, name: 'review_corrections', sqlite: CORRECTIONS_SQLITE, postgres: CORRECTIONS_POSTGRES },
+  { version: 3, name: 'article_fallback', sqlite: FALLBACK_FLAG, postgres: FALLBACK_FLAG },
 ];
 
 /** Migrations not yet in `applied`, in order. */

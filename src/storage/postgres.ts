@@ -109,7 +109,7 @@ function iso(column: string, alias = column.replace(/^\w+\./, '')): string {
 const PAGE_COLUMNS = `id, url, name, source, status, error_code, error_message, content_sha256, content_type,
   article_id, ${iso('created_at')}, ${iso('updated_at')}`;
 const ARTICLE_COLUMNS = `id, page_id, url, title, byline, published_time, site_name, lang, excerpt, text, html,
-  markdown, model, engine, counts, ${iso('created_at')}`;
+  markdown, model, engine, counts, fallback, ${iso('created_at')}`;
 const SUMMARY_COLUMNS = `a.id, a.page_id, a.url, a.title, a.site_name, a.model, a.block_count, a.counts,
   a.min_confidence, ${iso('a.created_at')}`;
 const CORRECTION_ROW_COLUMNS = `${CORRECTION_COLUMNS}, ${iso('created_at')}`;
@@ -127,8 +127,8 @@ const SQL = {
   getRaw: 'SELECT raw FROM pages WHERE id = $1',
   deleteArticleOfPage: 'DELETE FROM articles WHERE page_id = $1',
   insertArticle: `INSERT INTO articles (id, page_id, url, url_key, site, title, byline, published_time, site_name, lang,
-      excerpt, text, html, markdown, model, engine, counts, block_count, min_confidence, created_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+      excerpt, text, html, markdown, model, engine, counts, fallback, block_count, min_confidence, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
   // One statement for all blocks of an article, whatever their number: one array parameter per column.
   insertBlocks: `INSERT INTO blocks (article_id, idx, path, tag, text, html, label, confidence, scores, raw_label,
       smoothed_by, readability, listing_size, listing_key, top_features)
@@ -437,7 +437,7 @@ export class PostgresStore implements Store {
     const sql = `SELECT ${CANDIDATE_COLUMNS}
       FROM pages p JOIN articles a ON a.id = p.article_id JOIN blocks b ON b.article_id = a.id
       WHERE ${conditions.join(' AND ')}
-      ORDER BY b.confidence, a.id, b.idx LIMIT $${params.length}`;
+      ORDER BY a.fallback DESC, b.confidence, a.id, b.idx LIMIT $${params.length}`;
     return this.run(async () => (await this.pool.query<CandidateRow>(sql, params)).rows.map(toCandidate));
   }
 

@@ -57,6 +57,8 @@ export interface ArticleRow {
   model: string;
   engine: EngineName;
   counts: Record<Label, number>;
+  /** 1 when the article is a fallback region (Article.fallback). */
+  fallback: number;
   created_at: string;
 }
 
@@ -141,6 +143,7 @@ export function toStoredArticle(row: ArticleRow, blocks: LabeledBlock[]): Stored
     model: row.model,
     engine: row.engine,
     counts: row.counts,
+    fallback: row.fallback === 1,
   };
 }
 
@@ -218,6 +221,7 @@ export function articleParams(id: string, page: { id: string; url: string | null
     model: article.model,
     engine: article.engine,
     counts: JSON.stringify(article.counts),
+    fallback: article.fallback ? 1 : 0,
     blockCount: article.blocks.length,
     minConfidence: minConfidence(article.blocks),
     createdAt,
@@ -273,6 +277,7 @@ export const ARTICLE_PARAM_ORDER = everyKeyOf<ArticleParams>()([
   'model',
   'engine',
   'counts',
+  'fallback',
   'blockCount',
   'minConfidence',
   'createdAt',
@@ -459,12 +464,13 @@ export interface CandidateRow {
   listing_size: number;
   listing_key: string | null;
   top_features: string[];
+  fallback: number;
 }
 
 /** Columns of {@link CandidateRow} (aliases `p` pages, `a` articles, `b` blocks), the same in both dialects. */
 export const CANDIDATE_COLUMNS = `a.id AS article_id, a.page_id, COALESCE(a.url, p.url) AS url, a.site, a.title, a.model,
   b.idx, b.path, b.tag, b.text, b.label, b.confidence, b.raw_label, b.smoothed_by, b.readability, b.listing_size,
-  b.listing_key, b.top_features`;
+  b.listing_key, b.top_features, a.fallback`;
 
 /** What addCorrections reads of the article being reviewed, inside its transaction. */
 export interface CorrectionTarget {
@@ -546,6 +552,7 @@ export function toCandidate(row: CandidateRow): ReviewCandidate {
     listingSize: row.listing_size,
     listingKey: row.listing_key,
     topFeatures: row.top_features,
+    fallback: row.fallback === 1,
   };
 }
 
@@ -710,7 +717,7 @@ export function candidateConditions(filter: ReviewCandidateFilter, bind: (name: 
   const conditions = [
     `(b.confidence < ${bind('maxConfidence', maxConfidence)} OR b.smoothed_by IS NOT NULL
       OR (b.readability >= ${READABILITY_KEPT} AND b.label <> 'editorial')
-      OR (b.readability < ${READABILITY_KEPT} AND b.label = 'editorial'))`,
+      OR (b.readability < ${READABILITY_KEPT} AND b.label = 'editorial') OR a.fallback = 1)`,
     'NOT EXISTS (SELECT 1 FROM corrections c WHERE c.page_id = a.page_id AND c.path = b.path)',
   ];
   if (filter.site !== undefined) {

@@ -95,7 +95,7 @@ type SqliteCandidateRow = JsonAsText<CandidateRow, 'top_features'>;
 const PAGE_COLUMNS = `id, url, name, source, status, error_code, error_message, content_sha256, content_type,
   article_id, created_at, updated_at`;
 const ARTICLE_COLUMNS = `id, page_id, url, title, byline, published_time, site_name, lang, excerpt, text, html,
-  markdown, model, engine, counts, created_at`;
+  markdown, model, engine, counts, fallback, created_at`;
 const SUMMARY_COLUMNS = `a.id, a.page_id, a.url, a.title, a.site_name, a.model, a.block_count, a.counts,
   a.min_confidence, a.created_at`;
 const CORRECTION_ROW_COLUMNS = `${CORRECTION_COLUMNS}, created_at`;
@@ -117,9 +117,9 @@ function prepareStatements(db: Database.Database) {
     deleteArticleOfPage: db.prepare<[string]>('DELETE FROM articles WHERE page_id = ?'),
     insertArticle: db.prepare<Record<string, unknown>>(
       `INSERT INTO articles (id, page_id, url, url_key, site, title, byline, published_time, site_name, lang, excerpt,
-         text, html, markdown, model, engine, counts, block_count, min_confidence, created_at)
+         text, html, markdown, model, engine, counts, fallback, block_count, min_confidence, created_at)
        VALUES (@id, @pageId, @url, @urlKey, @site, @title, @byline, @publishedTime, @siteName, @lang, @excerpt,
-         @text, @html, @markdown, @model, @engine, @counts, @blockCount, @minConfidence, @createdAt)`,
+         @text, @html, @markdown, @model, @engine, @counts, @fallback, @blockCount, @minConfidence, @createdAt)`,
     ),
     insertBlock: db.prepare<Record<string, unknown>>(
       `INSERT INTO blocks (article_id, idx, path, tag, text, html, label, confidence, scores, raw_label, smoothed_by,
@@ -547,7 +547,7 @@ export class SqliteStore implements Store {
         `SELECT ${CANDIDATE_COLUMNS}
          FROM pages p JOIN articles a ON a.id = p.article_id JOIN blocks b ON b.article_id = a.id
          WHERE ${cacheKey}
-         ORDER BY b.confidence, a.id, b.idx LIMIT @limit`,
+         ORDER BY a.fallback DESC, b.confidence, a.id, b.idx LIMIT @limit`,
       );
       this.candidateStatements.set(cacheKey, statement);
     }

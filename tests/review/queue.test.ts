@@ -24,6 +24,7 @@ function candidate(overrides: Partial<ReviewCandidate> & { site: string | null; 
     listingSize: 1,
     listingKey: null,
     topFeatures: [],
+    fallback: false,
     ...overrides,
   };
 }

@@ -9,6 +9,8 @@ export interface ArticleOptions {
   without?: Label[];
   /** Appended to every block's text, so two articles of one page differ. */
   variant?: string;
+  /** The article is a fallback region (Article.fallback). @defaultValue false */
+  fallback?: boolean;
 }
 
 type BlockSeed = Pick<LabeledBlock, 'path' | 'tag' | 'text' | 'html'> & Partial<LabeledBlock>;
@@ -135,6 +137,7 @@ function assemble(blocks: LabeledBlock[], options: ArticleOptions): Article {
     model: options.model ?? 'nb-2024-05-01',
     engine: 'jsdom',
     counts: wordCounts(blocks),
+    fallback: options.fallback ?? false,
   };
 }
 

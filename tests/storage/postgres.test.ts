@@ -378,7 +378,8 @@ describe('PostgresStore', () => {
         `INSERT INTO articles (id, page_id, url, url_key, site, title, byline, published_time, site_name, lang, excerpt, text, html,
            markdown, model, engine, counts, block_count, min_confidence, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
-        ARTICLE_PARAM_ORDER.map((key) => params[key]),
+        // A version-1 row has no fallback column (migration 3 adds it).
+        ARTICLE_PARAM_ORDER.filter((key) => key !== 'fallback').map((key) => params[key]),
       );
       for (const block of article.blocks) {
         const row = blockParams(block);
@@ -399,6 +400,7 @@ describe('PostgresStore', () => {
       MIGRATIONS.map((migration) => migration.version),
     );
     expect((await store.getArticle('https://example.org/old'))?.blocks).toStrictEqual(article.blocks);
+    expect((await store.getArticle('https://example.org/old'))?.fallback).toBe(false);
     expect(await store.listDonePageIds()).toEqual(['page-1']);
     expect(await store.countArticlesByModel()).toEqual({ [article.model]: 1 });
     expect((await store.listReviewCandidates()).map((candidate) => candidate.articleId)).toHaveLength(8);

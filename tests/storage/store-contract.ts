@@ -737,11 +737,25 @@ export function describeStoreContract(
           listingSize: 1,
           listingKey: null,
           topFeatures: footer.topFeatures,
+          fallback: false,
         });
         expect(candidates[3]).toMatchObject({ blockIndex: 8, rawLabel: 'boilerplate', smoothedBy: 'listing', listingSize: 4, listingKey: 'aside>div.cards>div' });
         // Confident blocks come back only when smoothed.
         expect((await store.listReviewCandidates({ maxConfidence: 0.5 })).map((candidate) => candidate.blockIndex)).toEqual([8, 10]);
         expect((await store.listReviewCandidates({ maxConfidence: 1 })).map((candidate) => candidate.blockIndex)).toHaveLength(12);
+      });
+
+      it('stores the fallback flag and puts a fallback article first, every block of it', async () => {
+        const plain = await storeArticle(URL_A);
+        const guessed = await storeArticle('https://blog.example.org/b', makeArticle({ url: 'https://blog.example.org/b', fallback: true }));
+        expect((await store.getArticle(guessed.id))?.fallback).toBe(true);
+        expect((await store.getArticle(plain.id))?.fallback).toBe(false);
+        const candidates = await store.listReviewCandidates({ maxConfidence: 0.5 });
+        const fromGuess = candidates.filter((candidate) => candidate.articleId === guessed.id);
+        // Every block of the guessed article, confident or not, ahead of the other article's.
+        expect(fromGuess).toHaveLength(guessed.blocks.length);
+        expect(candidates.slice(0, fromGuess.length).every((candidate) => candidate.fallback)).toBe(true);
+        expect(candidates.slice(fromGuess.length).every((candidate) => candidate.articleId === plain.id && !candidate.fallback)).toBe(true);
       });
 
       it('offers blocks where Readability and the label disagree', async () => {

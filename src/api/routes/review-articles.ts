@@ -70,11 +70,11 @@ export const reviewArticlesRoutes: FastifyPluginAsync<ReviewArticlesRouteOptions
       const reviews = await store.blockReviews(article.pageId);
       const blocks = article.blocks.map((block) => {
         const review = reviews.get(block.path) ?? null;
-        const reasons = reviewReasons({ ...block, smoothedBy: block.smoothedBy ?? null });
+        const reasons = reviewReasons({ ...block, smoothedBy: block.smoothedBy ?? null, fallback: article.fallback && block.label === 'editorial' });
         return { ...block, label: review?.label ?? block.label, modelLabel: block.label, review, reasons };
       });
-      const { id, pageId, url, title, siteName, model, createdAt, html } = article;
-      return { article: { id, pageId, url, title, siteName, model, createdAt, html }, blocks };
+      const { id, pageId, url, title, siteName, model, createdAt, html, fallback } = article;
+      return { article: { id, pageId, url, title, siteName, model, createdAt, html, fallback }, blocks };
     },
   );
 

@@ -112,7 +112,7 @@ export const reviewBlockSchema = {
     reasons: {
       type: 'array',
       description: "why the review queue would offer the block (the model's verdict, before any review)",
-      items: { type: 'string', enum: ['low_confidence', 'readability_disagrees', 'smoothed'] },
+      items: { type: 'string', enum: ['low_confidence', 'readability_disagrees', 'smoothed', 'fallback'] },
     },
     review: { anyOf: [blockReviewSchema, { type: 'null' }] },
   },
@@ -132,6 +132,7 @@ export const reviewArticleSchema = {
     model,
     createdAt,
     html: { type: 'string', description: 'editorial HTML as stored (allow-list serializer); sanitize again before showing' },
+    fallback: { type: 'boolean', description: 'no block was labeled editorial: the editorial blocks are the likeliest main region' },
   },
 } as const;
 
@@ -180,7 +181,7 @@ export const rankedCandidateSchema = {
     listingKey: { type: ['string', 'null'] },
     topFeatures: { type: 'array', items: { type: 'string' } },
     priority: { type: 'number', description: 'higher: more likely wrong' },
-    reasons: { type: 'array', items: { type: 'string', enum: ['low_confidence', 'readability_disagrees', 'smoothed'] } },
+    reasons: { type: 'array', items: { type: 'string', enum: ['low_confidence', 'readability_disagrees', 'smoothed', 'fallback'] } },
   },
 } as const;
 

@@ -74,6 +74,7 @@ const REASON_TEXT: Record<QueueReason, string> = {
   low_confidence: 'low confidence',
   readability_disagrees: 'Readability disagrees',
   smoothed: 'changed by smoothing',
+  fallback: 'no block was article: best-guess main region',
 };
 
 const SHORTCUT: Record<Label, string> = { editorial: 'e', promo: 'p', boilerplate: 'b' };

@@ -70,7 +70,7 @@ export interface ReviewArticle {
   html: string;
 }
 
-export type QueueReason = 'low_confidence' | 'readability_disagrees' | 'smoothed';
+export type QueueReason = 'low_confidence' | 'readability_disagrees' | 'smoothed' | 'fallback';
 
 export interface RankedCandidate {
   articleId: string;

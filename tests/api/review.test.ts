@@ -110,6 +110,7 @@ describe('GET /v1/review/articles/:id', () => {
         model: german.model,
         createdAt: german.createdAt,
         html: german.html,
+        fallback: false,
       });
       expect(blocks).toHaveLength(german.blocks.length);
       blocks.forEach((block: LabeledBlock & { modelLabel: Label; review: unknown }, n: number) => {

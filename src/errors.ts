@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'too_deep'
   | 'bad_charset'
   | 'parse_failed'
+  | 'no_article'
   | 'no_model'
   | 'model_mismatch'
   | 'bad_fixture'
@@ -64,6 +65,16 @@ export class NotHtmlError extends WinnowError {
 export class PageTooLargeError extends WinnowError {
   constructor(message: string) {
     super('too_large', message);
+  }
+}
+
+/**
+ * The page parsed, but nothing on it outside promo holds text to return (`<p></p>`, a page of
+ * ads only): stored as a failure with this reason rather than as an article with no text.
+ */
+export class NoArticleError extends WinnowError {
+  constructor(message = 'no text outside promo on the page: nothing to return as the article') {
+    super('no_article', message);
   }
 }
 

@@ -8,7 +8,7 @@ import { readabilityVerdict, type PageMetadata } from './extract/readability.js'
 import { blockFeatures, keptSpan, listingCues, type FeatureBag } from './features/index.js';
 import { languageOf } from './features/text-tokens.js';
 import { decodeHtml } from './input/decode.js';
-import { PageTooLargeError, ParseError, WinnowError } from './errors.js';
+import { NoArticleError, PageTooLargeError, ParseError, WinnowError } from './errors.js';
 import { DEFAULT_LIMITS, preparePage, type PageLimits } from './input/prepare.js';
 import type { Block } from './segment/block.js';
 import { segment } from './segment/segment.js';
@@ -96,11 +96,14 @@ function typedError(error: unknown): WinnowError {
 /**
  * The one function every door calls: a page's HTML in, labeled blocks and the cleaned article
  * out. Synchronous and free of I/O, so it runs the same inline, in a sandboxed worker or a
- * benchmark.
+ * benchmark. A page with no text outside promo throws NoArticleError (`no_article`).
  */
 export function moderate(html: string, options: ModerateOptions): Article {
   const analysis = analyzePage(html, options);
-  return articleFrom(analysis, options.model, options.url ?? null);
+  const article = articleFrom(analysis, options.model, options.url ?? null);
+  // With the fallback region, empty text means nothing but promo (or nothing at all) has words.
+  if (article.text.trim() === '') throw new NoArticleError();
+  return article;
 }
 
 /** As `moderate`, from undecoded bytes (a file or an HTTP body): finds the charset first. */

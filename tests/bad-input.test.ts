@@ -52,13 +52,11 @@ function toCp1251(text: string): Buffer {
 }
 
 describe.each(ENGINES)('bad input through moderateBytes / moderate on %s', (engine) => {
-  it('empty file → empty (bytes); empty string → typed error or an empty article', T, () => {
+  it('empty file → empty (bytes); empty string → empty or no_article, never an empty article', T, () => {
     expect(outcome(() => moderateBytes(new Uint8Array(0), { model, engine })).code).toBe('empty');
     expect(outcome(() => moderateBytes(new Uint8Array(Buffer.from('  \n\t \r\n')), { model, engine })).code).toBe('empty');
     for (const html of ['', '   \n  ']) {
-      const result = outcome(() => moderate(html, { model, engine }));
-      if (result.code) expect(result.code).toBe('empty');
-      else expect(result.article!.text).toBe('');
+      expect(['empty', 'no_article']).toContain(outcome(() => moderate(html, { model, engine })).code);
     }
   });
 
@@ -174,13 +172,15 @@ describe.each(ENGINES)('bad input through moderateBytes / moderate on %s', (engi
     for (const p of text) expect(norm(article.text)).toContain(p);
   });
 
-  it('a page of only whitespace nodes → a result with empty text', T, () => {
+  it('a page of only whitespace nodes → no_article, not an article with empty text', T, () => {
     const html = '<!DOCTYPE html><html><head><title></title></head><body>\n   <div>   </div>\n\t<span> </span><p>\u00a0</p>\n<ul> <li> </li> </ul>  </body></html>';
-    const article = moderate(html, { model, engine });
-    expect(article.text).toBe('');
-    expect(article.blocks).toEqual([]);
-    const viaBytes = moderateBytes(new Uint8Array(Buffer.from(html)), { model, engine });
-    expect(viaBytes.text).toBe('');
+    expect(outcome(() => moderate(html, { model, engine })).code).toBe('no_article');
+    expect(outcome(() => moderateBytes(new Uint8Array(Buffer.from(html)), { model, engine })).code).toBe('no_article');
+  });
+
+  it('a one-word page → its word, as a fallback article, never an empty one', T, () => {
+    const article = moderate('<p>Hi.</p>', { model, engine });
+    expect(article.text).toBe('Hi.');
   });
 
   it('a page with no article at all (just navigation) → a result, no throw', T, () => {

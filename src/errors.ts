@@ -69,11 +69,11 @@ export class PageTooLargeError extends WinnowError {
 }
 
 /**
- * The page parsed, but nothing on it outside promo holds text to return (`<p></p>`, a page of
- * ads only): stored as a failure with this reason rather than as an article with no text.
+ * The page parsed, but no block on it holds text (`<p> </p>`, an empty shell a script would
+ * fill): stored as a failure with this reason rather than as an article with no text.
  */
 export class NoArticleError extends WinnowError {
-  constructor(message = 'no text outside promo on the page: nothing to return as the article') {
+  constructor(message = 'no text on the page: nothing to return as the article') {
     super('no_article', message);
   }
 }

@@ -96,12 +96,12 @@ function typedError(error: unknown): WinnowError {
 /**
  * The one function every door calls: a page's HTML in, labeled blocks and the cleaned article
  * out. Synchronous and free of I/O, so it runs the same inline, in a sandboxed worker or a
- * benchmark. A page with no text outside promo throws NoArticleError (`no_article`).
+ * benchmark. A page with no text throws NoArticleError (`no_article`).
  */
 export function moderate(html: string, options: ModerateOptions): Article {
   const analysis = analyzePage(html, options);
   const article = articleFrom(analysis, options.model, options.url ?? null);
-  // With the fallback region, empty text means nothing but promo (or nothing at all) has words.
+  // With the fallback region, empty text means no block has words.
   if (article.text.trim() === '') throw new NoArticleError();
   return article;
 }

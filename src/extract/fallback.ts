@@ -18,7 +18,7 @@ const RELATIVE_FLOOR = 0.5;
 
 /**
  * The most likely main region of a page on which no block was labeled editorial, as block
- * indexes in document order; null when the page has no text outside promo, or already has an
+ * indexes in document order; null when the page has no text at all, or already has an
  * editorial block.
  *
  * A listing, a catalog or a product page can leave every block boilerplate while a reader still
@@ -28,11 +28,15 @@ const RELATIVE_FLOOR = 0.5;
  * 2. else the container whose blocks are most article-like: every block scores its words times
  *    its editorial posterior relative to the page's best, less RELATIVE_FLOOR, and the container
  *    with the highest sum over its blocks wins (the deeper one on a tie).
- * Promo blocks never join the region: a paid listing stays promo on every kind of page.
+ * Promo blocks join the region only on a page where every block with text is promo: elsewhere a
+ * paid listing stays promo on every kind of page.
  */
 export function fallbackRegion(blocks: readonly Block[], verdicts: readonly FallbackVerdict[], kept: Float64Array | null): number[] | null {
   if (verdicts.some((verdict, i) => verdict.label === 'editorial' && blocks[i].wordCount > 0)) return null;
-  const eligible = blocks.map((block, i) => block.wordCount > 0 && verdicts[i].label !== 'promo');
+  let eligible = blocks.map((block, i) => block.wordCount > 0 && verdicts[i].label !== 'promo');
+  // A page the model reads as promo from end to end (a shop's own catalog, often) still has a
+  // main region to show, flagged; a reviewer decides.
+  if (!eligible.includes(true)) eligible = blocks.map((block) => block.wordCount > 0);
   if (!eligible.includes(true)) return null;
 
   if (kept) {

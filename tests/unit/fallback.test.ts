@@ -56,9 +56,15 @@ describe('fallbackRegion', () => {
     expect(fallbackRegion(blocks, verdicts, null)).toBeNull();
   });
 
-  it('answers nothing when only promo has text', () => {
-    const verdicts = blocks.map(() => verdict('promo', 0.01));
-    expect(fallbackRegion(blocks, verdicts, null)).toBeNull();
+  it('answers nothing when no block has text', () => {
+    const empty = blocks.map((b) => ({ ...b, wordCount: 0 }));
+    expect(fallbackRegion(empty, blocks.map(() => verdict('boilerplate', 0.01)), null)).toBeNull();
+  });
+
+  it('takes promo blocks only when every block with text is promo', () => {
+    const editorial = [0.01, 0.01, 0.3, 0.25, 0.35, 0.3, 0.02];
+    const verdicts = editorial.map((p) => verdict('promo', p));
+    expect(fallbackRegion(blocks, verdicts, null)).toEqual([2, 3, 4, 5]);
   });
 
   it('takes what Readability kept, less promo, when it kept anything', () => {

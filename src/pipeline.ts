@@ -1,6 +1,7 @@
 import { classifyBlocks, repeatsWithKeptBlocks } from './classify/classify.js';
 import type { Model } from './classify/model.js';
 import { parsePage, DEFAULT_ENGINE } from './dom/engine.js';
+import { revealScriptShell } from './dom/shell.js';
 import { assembleHtml, assembleText, htmlToMarkdown } from './extract/assemble.js';
 import { bodyBlocks } from './extract/body.js';
 import { fallbackRegion } from './extract/fallback.js';
@@ -52,6 +53,7 @@ export function analyzePage(html: string, options: PipelineOptions & { readLabel
   const limits = options.limits ?? DEFAULT_LIMITS;
   const page = parsePage(preparePage(html, limits), { url: options.url, engine: options.engine });
   try {
+    revealScriptShell(page.document);
     const blocks = segment(page.document, { url: options.url, readLabels: options.readLabels });
     const lang = page.document.documentElement?.getAttribute('lang') ?? null;
     const verdict = readabilityVerdict(page.document, blocks, limits);

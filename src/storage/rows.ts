@@ -72,13 +72,32 @@ export type SummaryRow = Pick<ArticleRow, 'id' | 'page_id' | 'url' | 'title' | '
 export type ReviewedSummaryRow = SummaryRow & { reviewed_blocks: number };
 
 /**
+ * A correction row (alias `c`) that is a standing decision: not an undo, and not undone since.
+ * An undo takes the decision back rather than deciding anew, so a block whose only decision was
+ * undone is unreviewed again. The same in both dialects; `corrections (undoes)` serves the
+ * NOT EXISTS.
+ */
+export function liveDecision(alias = 'c'): string {
+  return `(${alias}.undoes IS NULL AND NOT EXISTS (SELECT 1 FROM corrections u WHERE u.undoes = ${alias}.id))`;
+}
+
+/**
  * The list column counting an article's reviewed blocks (alias `a` for articles), the same in both
- * dialects: distinct paths among the corrections of the article's page, which is what
- * `blockReviews(pageId).size` counts (one latest decision per path). One index range of
+ * dialects: distinct paths with a standing decision ({@link liveDecision}) on the article's page,
+ * which is what `blockReviews(pageId).size` counts. One index range of
  * `corrections (page_id, path, id)` per listed article.
  */
 export const REVIEWED_BLOCKS_COLUMN = `(SELECT CAST(count(DISTINCT c.path) AS INTEGER) FROM corrections c
-    WHERE c.page_id = a.page_id) AS reviewed_blocks`;
+    WHERE c.page_id = a.page_id AND ${liveDecision('c')}) AS reviewed_blocks`;
+
+/**
+ * The standing decision per path of one page (bind the page id as the one parameter `param`):
+ * the newest correction that is neither an undo nor undone.
+ */
+export function latestDecisionsSql(param: string, createdAt = 'created_at'): string {
+  return `SELECT id, path, label, reviewer, ${createdAt} FROM corrections
+    WHERE id IN (SELECT max(c.id) FROM corrections c WHERE c.page_id = ${param} AND ${liveDecision('c')} GROUP BY c.path)`;
+}
 
 /** A block row with its JSON columns decoded. */
 export interface BlockRow {
@@ -718,7 +737,7 @@ export function candidateConditions(filter: ReviewCandidateFilter, bind: (name: 
     `(b.confidence < ${bind('maxConfidence', maxConfidence)} OR b.smoothed_by IS NOT NULL
       OR (b.readability >= ${READABILITY_KEPT} AND b.label <> 'editorial')
       OR (b.readability < ${READABILITY_KEPT} AND b.label = 'editorial') OR a.fallback = 1)`,
-    'NOT EXISTS (SELECT 1 FROM corrections c WHERE c.page_id = a.page_id AND c.path = b.path)',
+    `NOT EXISTS (SELECT 1 FROM corrections c WHERE c.page_id = a.page_id AND c.path = b.path AND ${liveDecision('c')})`,
   ];
   if (filter.site !== undefined) {
     conditions.push(`a.site = ${bind('site', String(filter.site).toLowerCase())}`);
@@ -754,16 +773,22 @@ export function donePageIdsPage(options: { afterId?: string; limit?: number }): 
  */
 export const REVIEW_STATS_SQL = `SELECT
   (SELECT CAST(count(*) AS INTEGER) FROM corrections) AS corrections,
-  (SELECT CAST(count(*) AS INTEGER) FROM (SELECT DISTINCT page_id, path FROM corrections) AS d) AS reviewed_blocks,
-  (SELECT CAST(count(DISTINCT page_id) AS INTEGER) FROM corrections) AS reviewed_pages,
+  (SELECT CAST(count(*) AS INTEGER) FROM (SELECT DISTINCT page_id, path FROM corrections c WHERE ${liveDecision('c')}) AS d) AS reviewed_blocks,
+  (SELECT CAST(count(DISTINCT page_id) AS INTEGER) FROM corrections c WHERE ${liveDecision('c')}) AS reviewed_pages,
   (SELECT CAST(count(*) AS INTEGER)
-     FROM (SELECT page_id, path, max(id) AS newest_id, min(id) AS oldest_id FROM corrections GROUP BY page_id, path) AS k
+     FROM (SELECT page_id, path, max(id) AS newest_id, min(id) AS oldest_id FROM corrections c WHERE ${liveDecision('c')} GROUP BY page_id, path) AS k
      JOIN corrections newest ON newest.id = k.newest_id
      JOIN corrections oldest ON oldest.id = k.oldest_id
      LEFT JOIN pages p ON p.id = k.page_id
      WHERE newest.label <> COALESCE(
        (SELECT b.label FROM blocks b WHERE b.article_id = p.article_id AND b.path = k.path ORDER BY b.idx LIMIT 1),
        oldest.previous_label)) AS changed_blocks`;
+
+/** Pages with at least one standing decision, newest decision first, the same in both dialects (`createdAt` reads max(created_at)). */
+export function reviewedPagesSql(lastCorrectedAt: string): string {
+  return `SELECT page_id, ${lastCorrectedAt}, CAST(count(*) AS INTEGER) AS corrections FROM corrections c
+    WHERE ${liveDecision('c')} GROUP BY page_id ORDER BY max(created_at) DESC, max(id) DESC`;
+}
 
 /** Corrections per reviewer, most first, the same in both dialects. */
 export const REVIEWER_COUNTS_SQL = `SELECT reviewer, CAST(count(*) AS INTEGER) AS corrections FROM corrections

@@ -180,7 +180,7 @@ describe('POST /v1/review/articles/:id/corrections', () => {
     expect((await reviewBlocks(german))[2].review).toBeNull();
   });
 
-  it('undoes a decision by restoring the label it replaced', async () => {
+  it('undoes a decision by restoring the label it replaced and taking the decision back', async () => {
     const block = german.blocks[1];
     const [shown] = (await reviewBlocks(german)).filter((candidate) => candidate.index === block.index);
     const undone = shown.review!.correctionId as number;
@@ -189,7 +189,8 @@ describe('POST /v1/review/articles/:id/corrections', () => {
     expect(response.json().corrections[0]).toMatchObject({ undoes: undone, label: block.label, previousLabel: shown.label });
     const after = (await reviewBlocks(german))[block.index];
     expect(after.label).toBe(block.label);
-    expect(after.review).toMatchObject({ label: block.label, reviewer: 'Ana' });
+    // Undo is not a confirmation: the block is unreviewed again.
+    expect(after.review).toBeNull();
   });
 
   it('relabels a whole listing in one request', async () => {
@@ -287,7 +288,7 @@ describe('GET /v1/review/articles after review', () => {
     const { articles } = response.json() as { articles: { id: string; pageId: string; url: string; reviewedBlocks: number }[] };
     expect(Object.fromEntries(articles.map((article) => [article.url, article.reviewedBlocks]))).toEqual({
       [FEATURED_URL]: largestListing(featured).length,
-      [GERMAN_URL]: 1,
+      [GERMAN_URL]: 0,
       [RECIPE_URL]: 0,
     });
     for (const article of articles) expect(article.reviewedBlocks, article.url).toBe((await api.store.blockReviews(article.pageId)).size);
@@ -314,7 +315,8 @@ describe('GET /v1/review/stats and /v1/review/queue', () => {
     expect(stats).toEqual(await api.store.reviewStats());
     expect(stats.corrections).toBe(await correctionCount());
     expect(stats.byReviewer.map((row: { reviewer: string }) => row.reviewer).sort()).toEqual(['Ana', 'Chen']);
-    expect(stats.reviewedPages).toBe(2);
+    // The German page's only decision was undone: it is not a reviewed page.
+    expect(stats.reviewedPages).toBe(1);
   });
 
   it('ranks doubtful blocks not reviewed yet, at most two per listing, with the stats', async () => {
@@ -356,7 +358,8 @@ describe('POST /v1/review/export', () => {
     expect(response.statusCode).toBe(200);
     const { written, skipped } = response.json();
     expect(skipped).toEqual([]);
-    expect(written.map((row: { pageId: string }) => row.pageId).sort()).toEqual([featured.pageId, german.pageId].sort());
+    // The German page had one relabel, undone: nothing of it is exported.
+    expect(written.map((row: { pageId: string }) => row.pageId)).toEqual([featured.pageId]);
     const row = written.find((entry: { pageId: string }) => entry.pageId === featured.pageId);
     expect(row.dir).toBe(join(api.fixturesDir, row.slug));
     expect(row.corrected).toBe(largestListing(featured).length);
@@ -366,12 +369,15 @@ describe('POST /v1/review/export', () => {
     expect(readdirSync(api.fixturesDir).sort()).toEqual(written.map((entry: { slug: string }) => entry.slug).sort());
   });
 
-  it('exports only the pages asked for, and skips an unknown page with a reason', async () => {
-    const response = await post('/v1/review/export', { pageIds: [german.pageId, 'no-such-page'] });
+  it('exports only the pages asked for, and skips an unknown page or one without standing decisions with a reason', async () => {
+    const response = await post('/v1/review/export', { pageIds: [featured.pageId, german.pageId, 'no-such-page'] });
     expect(response.statusCode).toBe(200);
     const { written, skipped } = response.json();
-    expect(written.map((row: { pageId: string }) => row.pageId)).toEqual([german.pageId]);
-    expect(skipped).toEqual([{ pageId: 'no-such-page', reason: expect.stringContaining('no-such-page') }]);
+    expect(written.map((row: { pageId: string }) => row.pageId)).toEqual([featured.pageId]);
+    expect(skipped).toEqual([
+      { pageId: german.pageId, reason: expect.stringContaining('no review decisions') },
+      { pageId: 'no-such-page', reason: expect.stringContaining('no-such-page') },
+    ]);
     for (const body of [{ pageIds: ['../x'] }, { pageIds: [{}] }, { pageIds: Array.from({ length: 1001 }, (_, n) => `p${n}`) }]) {
       expect((await post('/v1/review/export', body)).statusCode).toBe(400);
     }

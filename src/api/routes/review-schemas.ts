@@ -314,12 +314,13 @@ export const exportResultSchema = {
       items: {
         type: 'object',
         additionalProperties: true,
-        required: ['slug', 'pageId', 'dir', 'blocks', 'corrected'],
+        required: ['slug', 'pageId', 'dir', 'blocks', 'reviewed', 'corrected'],
         properties: {
           slug: { type: 'string' },
           pageId: { type: 'string' },
           dir: { type: 'string' },
           blocks: { type: 'integer' },
+          reviewed: { type: 'integer', description: 'blocks a person decided (the training truth); the rest are marked unreviewed' },
           corrected: { type: 'integer' },
           warnings: { type: 'array', items: { type: 'string' } },
         },

@@ -13,7 +13,7 @@ import type { View, ViewContext } from './view.js';
 export async function articleView(context: ViewContext, id: string): Promise<View> {
   const { article, blocks } = await context.api.getArticle(id);
   const items = blocks.map((block) => itemFromBlock(article.id, block));
-  const list = new BlockList(items, context.relabeler, async (item) => listingOf(items, item), 'Blocks of the article');
+  const list = new BlockList(items, context.relabeler, async (item) => listingOf(items, item), 'Blocks of the article', true);
 
   const htmlPanel = el('div', { className: 'article-html', attrs: { id: 'article-html', hidden: true, 'aria-label': 'Article HTML, sanitised' } });
   const toggle = button('Show article HTML', () => {

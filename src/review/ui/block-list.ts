@@ -26,6 +26,8 @@ export class BlockList implements ShortcutTarget {
     /** Every block of the item's listing as the page shows it (the item included). */
     private readonly listingOf: (item: ReviewItem) => Promise<ShownBlock[]>,
     label: string,
+    /** The list holds every block of one page, so `a` may confirm the whole page. */
+    private readonly wholePage = false,
   ) {
     const actions = {
       label: (card: BlockCard, to: Label) => {
@@ -75,6 +77,29 @@ export class BlockList implements ShortcutTarget {
       return;
     }
     void this.relabelListing(card, to);
+  }
+
+  confirm(): void {
+    const card = this.currentCard();
+    if (card) void this.relabeler.confirm(card.item.articleId, [{ blockIndex: card.item.blockIndex, label: card.item.label }]);
+  }
+
+  confirmPage(): void {
+    if (!this.wholePage) {
+      announce('Open the article to confirm its whole page (a).');
+      return;
+    }
+    const open = this.cards.filter((card) => !card.item.review);
+    if (open.length === 0) {
+      announce('Every block of this page has a decision already.');
+      return;
+    }
+    const articleId = open[0].item.articleId;
+    void this.relabeler.confirm(
+      articleId,
+      open.map((card) => ({ blockIndex: card.item.blockIndex, label: card.item.label })),
+      `the page's ${open.length} undecided block${open.length === 1 ? '' : 's'}`,
+    );
   }
 
   /** Stop following label changes (the view is going away). */

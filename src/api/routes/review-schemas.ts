@@ -228,8 +228,38 @@ export const comparisonReportSchema = {
     method: { type: 'string' },
     pages: { type: 'integer' },
     reviewedPages: { type: 'integer' },
-    all: metricsPairSchema,
+    currentTrainingPages: { type: 'integer', description: "pages the current model's configuration trains on in each fold" },
+    all: { ...metricsPairSchema, description: 'both models held out on the same folds of every page' },
     reviewed: { anyOf: [metricsPairSchema, { type: 'null' }], description: 'pages exported from review only (null when there are none)' },
+    deployed: {
+      type: 'object',
+      description: 'the current model file as deployed, in-sample where it was trained: reference only',
+      properties: { all: modelMetricsSchema, reviewed: { anyOf: [modelMetricsSchema, { type: 'null' }] } },
+    },
+    changes: {
+      type: 'object',
+      description: 'reviewed blocks the candidate labels differently from the current model',
+      properties: {
+        fixed: { type: 'integer' },
+        broke: { type: 'integer' },
+        stillWrong: { type: 'integer' },
+        blocks: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              slug: { type: 'string' },
+              path: { type: 'string' },
+              text: { type: 'string' },
+              truth: { type: 'string' },
+              current: { type: 'string' },
+              candidate: { type: 'string' },
+              verdict: { type: 'string', enum: ['fixed', 'broke', 'still wrong'] },
+            },
+          },
+        },
+      },
+    },
   },
 } as const;
 

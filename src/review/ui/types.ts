@@ -149,9 +149,25 @@ export interface ComparisonReport {
   method?: string;
   pages?: number;
   reviewedPages?: number;
+  /** Both models held out on the same folds of every page. */
   all: { candidate: ModelMetrics; current: ModelMetrics };
   /** The pages exported from review only, or null when there are none. */
   reviewed: { candidate: ModelMetrics; current: ModelMetrics } | null;
+  currentTrainingPages?: number;
+  /** The current model as it runs (in-sample where it was trained): reference only. Absent in older reports. */
+  deployed?: { all: ModelMetrics; reviewed: ModelMetrics | null };
+  /** Reviewed blocks the candidate labels differently from the current model. Absent in older reports. */
+  changes?: { fixed: number; broke: number; stillWrong: number; blocks: BlockChange[] };
+}
+
+export interface BlockChange {
+  slug: string;
+  path: string;
+  text: string;
+  truth: Label;
+  current: Label;
+  candidate: Label;
+  verdict: 'fixed' | 'broke' | 'still wrong';
 }
 
 export interface TrainingJob {

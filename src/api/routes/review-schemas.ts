@@ -367,10 +367,11 @@ export const exportResultSchema = {
 export const reprocessJobSchema = {
   type: 'object',
   additionalProperties: true,
-  required: ['id', 'state', 'progress'],
+  required: ['id', 'state', 'progress', 'finished'],
   properties: {
     id: { type: 'string' },
-    state: { type: 'string' },
+    state: { type: 'string', description: "the reprocess job's own state: it completes once every page is queued, before they are moderated" },
+    finished: { type: 'boolean', description: 'every page the run covers is stored with its model, or the run failed' },
     progress: {
       type: 'object',
       additionalProperties: true,

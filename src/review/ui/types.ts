@@ -185,8 +185,10 @@ export interface TrainingJob {
 
 export interface ReprocessJob {
   id: string;
-  /** BullMQ job state: waiting, active, completed, failed, … */
+  /** BullMQ job state: waiting, active, completed, failed, … (completed once every page is queued) */
   state: string;
+  /** Every page the run covers is stored with its model, or the run failed. */
+  finished?: boolean;
   /** `done` counts articles now stored with `model`. */
   progress: { done: number; total: number; model: string };
 }
@@ -219,9 +221,13 @@ export interface ModelsOverview {
   models: ModelEntry[];
   /** Oldest first. */
   history: PromotionRecord[];
+  /** What a rollback would restore (the server's answer); absent from older servers. */
+  rollbackTo?: string | null;
+  /** Stored articles per model version. */
+  articlesByModel?: Record<string, number>;
 }
 
 export interface ExportResult {
-  written: { slug: string; pageId: string; dir: string; blocks: number; corrected: number; warnings?: string[] }[];
+  written: { slug: string; pageId: string; dir: string; blocks: number; reviewed?: number; corrected: number; warnings?: string[] }[];
   skipped: { pageId: string; reason: string }[];
 }

@@ -61,6 +61,8 @@ import {
   type SummaryRow,
   type UndoneRow,
   latestDecisionsSql,
+  auditConditions,
+  auditCount,
   reviewedPagesSql,
 } from './rows.js';
 import type {
@@ -438,7 +440,19 @@ export class PostgresStore implements Store {
       FROM pages p JOIN articles a ON a.id = p.article_id JOIN blocks b ON b.article_id = a.id
       WHERE ${conditions.join(' AND ')}
       ORDER BY a.fallback DESC, b.confidence, a.id, b.idx LIMIT $${params.length}`;
-    return this.run(async () => (await this.pool.query<CandidateRow>(sql, params)).rows.map(toCandidate));
+    const audit = auditCount(filter);
+    const auditParams: unknown[] = [];
+    const where = auditConditions(filter, (_name, value) => `$${auditParams.push(value)}`);
+    auditParams.push(audit);
+    const auditSql = `SELECT ${CANDIDATE_COLUMNS}
+      FROM pages p JOIN articles a ON a.id = p.article_id JOIN blocks b ON b.article_id = a.id
+      WHERE ${where.join(' AND ')} ORDER BY random() LIMIT $${auditParams.length}`;
+    return this.run(async () => {
+      const candidates = (await this.pool.query<CandidateRow>(sql, params)).rows.map((row) => toCandidate(row));
+      if (audit === 0) return candidates;
+      const sampled = (await this.pool.query<CandidateRow>(auditSql, auditParams)).rows.map((row) => toCandidate(row, true));
+      return [...candidates, ...sampled];
+    });
   }
 
   async listReviewedPages(): Promise<{ pageId: string; lastCorrectedAt: string; corrections: number }[]> {

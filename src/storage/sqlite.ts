@@ -60,6 +60,8 @@ import {
   type SummaryRow,
   type UndoneRow,
   latestDecisionsSql,
+  auditConditions,
+  auditCount,
   reviewedPagesSql,
 } from './rows.js';
 import type {
@@ -403,9 +405,24 @@ export class SqliteStore implements Store {
       params[name] = value;
       return `@${name}`;
     });
-    return this.candidateStatement(conditions)
+    const candidates = this.candidateStatement(conditions)
       .all(params)
       .map((row) => toCandidate({ ...row, top_features: JSON.parse(row.top_features) as string[] }));
+    const audit = auditCount(filter);
+    if (audit === 0) return candidates;
+    const auditParams: Record<string, unknown> = { limit: audit };
+    const where = auditConditions(filter, (name, value) => {
+      auditParams[name] = value;
+      return `@${name}`;
+    });
+    const sampled = this.db
+      .prepare<Record<string, unknown>, SqliteCandidateRow>(
+        `SELECT ${CANDIDATE_COLUMNS} FROM pages p JOIN articles a ON a.id = p.article_id JOIN blocks b ON b.article_id = a.id
+         WHERE ${where.join(' AND ')} ORDER BY random() LIMIT @limit`,
+      )
+      .all(auditParams)
+      .map((row) => toCandidate({ ...row, top_features: JSON.parse(row.top_features) as string[] }, true));
+    return [...candidates, ...sampled];
   }
 
   async listReviewedPages(): Promise<{ pageId: string; lastCorrectedAt: string; corrections: number }[]> {

@@ -330,7 +330,8 @@ describe('GET /v1/review/stats and /v1/review/queue', () => {
     for (const pageId of [featured.pageId, german.pageId]) for (const path of (await api.store.blockReviews(pageId)).keys()) reviewed.add(`${pageId} ${path}`);
     const perListing = new Map<string, number>();
     for (const item of items) {
-      for (const reason of item.reasons) expect(['low_confidence', 'readability_disagrees', 'smoothed']).toContain(reason);
+      for (const reason of item.reasons) expect(['low_confidence', 'readability_disagrees', 'smoothed', 'listing_disagrees', 'audit']).toContain(reason);
+      expect(item.why.length, item.path).toBeGreaterThan(0);
       expect(typeof item.priority).toBe('number');
       expect(reviewed.has(`${item.pageId} ${item.path}`)).toBe(false);
       if (item.listingKey !== null) {
@@ -339,6 +340,11 @@ describe('GET /v1/review/stats and /v1/review/queue', () => {
       }
     }
     for (const count of perListing.values()) expect(count).toBeLessThanOrEqual(2);
+    // A tenth of the queue, by default, is drawn at random among blocks the model was sure of.
+    const audits = items.filter((item: { audit: boolean }) => item.audit);
+    expect(audits.length).toBeGreaterThan(0);
+    for (const item of audits) expect(item.reasons).toContain('audit');
+    expect((await get('/v1/review/queue?limit=40&audit=0')).json().items.some((item: { audit: boolean }) => item.audit)).toBe(false);
     const priorities = items.map((item: { priority: number }) => item.priority);
     expect(priorities[0]).toBe(Math.max(...priorities));
   });

@@ -740,6 +740,8 @@ export function describeStoreContract(
           listingKey: null,
           topFeatures: footer.topFeatures,
           fallback: false,
+          listingLabel: null,
+          audit: false,
         });
         expect(candidates[3]).toMatchObject({ blockIndex: 8, rawLabel: 'boilerplate', smoothedBy: 'listing', listingSize: 4, listingKey: 'aside>div.cards>div' });
         // Confident blocks come back only when smoothed.

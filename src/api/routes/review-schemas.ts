@@ -1,3 +1,4 @@
+import { REVIEW_REASONS } from '../../review/queue.js';
 import { LABELS } from '../../types.js';
 import { articleSummarySchema, blockSchema } from '../schemas.js';
 
@@ -112,8 +113,9 @@ export const reviewBlockSchema = {
     reasons: {
       type: 'array',
       description: "why the review queue would offer the block (the model's verdict, before any review)",
-      items: { type: 'string', enum: ['low_confidence', 'readability_disagrees', 'smoothed', 'fallback'] },
+      items: { type: 'string', enum: [...REVIEW_REASONS] },
     },
+    why: { type: 'array', items: { type: 'string' }, description: 'why the model gave its label, in sentences built from its top features' },
     review: { anyOf: [blockReviewSchema, { type: 'null' }] },
   },
 } as const;
@@ -181,7 +183,10 @@ export const rankedCandidateSchema = {
     listingKey: { type: ['string', 'null'] },
     topFeatures: { type: 'array', items: { type: 'string' } },
     priority: { type: 'number', description: 'higher: more likely wrong' },
-    reasons: { type: 'array', items: { type: 'string', enum: ['low_confidence', 'readability_disagrees', 'smoothed', 'fallback'] } },
+    reasons: { type: 'array', items: { type: 'string', enum: [...REVIEW_REASONS] } },
+    listingLabel: { anyOf: [label, { type: 'null' }], description: 'label most of its listing carries' },
+    audit: { type: 'boolean', description: 'drawn at random among blocks the model was sure of' },
+    why: { type: 'array', items: { type: 'string' }, description: 'why the model gave its label, in sentences built from its top features' },
   },
 } as const;
 

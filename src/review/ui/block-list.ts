@@ -19,6 +19,8 @@ export class BlockList implements ShortcutTarget {
   private readonly byKey = new Map<string, BlockCard>();
   private current = -1;
   private readonly unsubscribe: () => void;
+  private readonly skipped = new Set<BlockCard>();
+  private readonly progressListeners = new Set<() => void>();
 
   constructor(
     items: ReviewItem[],
@@ -48,7 +50,15 @@ export class BlockList implements ShortcutTarget {
       if (index >= 0 && index !== this.current) this.select(index, false);
     });
     this.unsubscribe = relabeler.subscribe((changes) => {
-      for (const change of changes) this.byKey.get(itemKey(change.articleId, change.blockIndex))?.show(change.label, change.review, change.pending);
+      let touched = false;
+      for (const change of changes) {
+        const card = this.byKey.get(itemKey(change.articleId, change.blockIndex));
+        if (!card) continue;
+        card.show(change.label, change.review, change.pending);
+        if (!change.pending && change.review) this.unskip(card);
+        touched = true;
+      }
+      if (touched) this.progressChanged();
     });
     if (this.cards.length > 0) this.cards[0].element.tabIndex = 0;
   }
@@ -100,6 +110,36 @@ export class BlockList implements ShortcutTarget {
       open.map((card) => ({ blockIndex: card.item.blockIndex, label: card.item.label })),
       `the page's ${open.length} undecided block${open.length === 1 ? '' : 's'}`,
     );
+  }
+
+  skip(): void {
+    const card = this.currentCard();
+    if (!card) return;
+    if (!card.item.review) {
+      this.skipped.add(card);
+      card.element.classList.add('skipped');
+      this.progressChanged();
+    }
+    this.move(1);
+  }
+
+  /** How far the session got through this list: blocks with a decision, skipped, and all. */
+  progress(): { decided: number; skipped: number; total: number } {
+    return { decided: this.cards.filter((card) => card.item.review).length, skipped: this.skipped.size, total: this.cards.length };
+  }
+
+  /** Follow the progress (a decision stored, a skip); returns the unsubscribe function. */
+  onProgress(listener: () => void): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
+  private unskip(card: BlockCard): void {
+    if (this.skipped.delete(card)) card.element.classList.remove('skipped');
+  }
+
+  private progressChanged(): void {
+    for (const listener of this.progressListeners) listener();
   }
 
   /** Stop following label changes (the view is going away). */

@@ -9,6 +9,8 @@ export interface ShortcutTarget {
   confirm(): void;
   /** Confirm every block of the page not decided yet ("this whole page is right"). */
   confirmPage(): void;
+  /** Leave the current block undecided and go to the next one. */
+  skip(): void;
 }
 
 export interface Shortcut {
@@ -24,6 +26,7 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: 'b', does: 'label boilerplate' },
   { keys: 'l', does: 'whole listing gets the last label' },
   { keys: 'c', does: 'confirm this block\'s label' },
+  { keys: 's', does: 'skip: leave this block undecided, go to the next' },
   { keys: 'a', does: 'the whole page is right: confirm every undecided block (article view)' },
   { keys: 'u', does: 'undo the last decision (the block is unreviewed again)' },
   { keys: '?', does: 'show or hide this list' },
@@ -67,6 +70,7 @@ export function bindShortcuts(handlers: ShortcutHandlers): void {
     else if (key === 'l') target.listing();
     else if (key === 'c') target.confirm();
     else if (key === 'a') target.confirmPage();
+    else if (key === 's') target.skip();
     else if (key in LABEL_KEYS) target.label(LABEL_KEYS[key]);
     else return;
     event.preventDefault();

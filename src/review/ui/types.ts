@@ -51,6 +51,8 @@ export interface ReviewBlock {
   listingSize: number;
   listingKey: string | null;
   topFeatures: string[];
+  /** Why the model gave its label, in sentences (absent from older servers). */
+  why?: string[];
   /** What the model said; `label` is the effective one (latest correction, else the model's). */
   modelLabel: Label;
   review: BlockReview | null;
@@ -70,7 +72,14 @@ export interface ReviewArticle {
   html: string;
 }
 
-export type QueueReason = 'low_confidence' | 'readability_disagrees' | 'smoothed' | 'fallback';
+export type QueueReason =
+  | 'low_confidence'
+  | 'readability_disagrees'
+  | 'smoothed'
+  | 'fallback'
+  | 'listing_disagrees'
+  | 'new_site'
+  | 'audit';
 
 export interface RankedCandidate {
   articleId: string;
@@ -91,6 +100,8 @@ export interface RankedCandidate {
   listingSize: number;
   listingKey: string | null;
   topFeatures: string[];
+  /** Why the model gave its label, in sentences (absent from older servers). */
+  why?: string[];
   priority: number;
   reasons: QueueReason[];
 }

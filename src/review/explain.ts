@@ -107,8 +107,11 @@ function sentenceFor(token: string, block: ExplainedBlock, before: readonly stri
       return `inside ${ELEMENT_WORDS[value] ?? `a <${value}> element`}`;
     case 'cls':
       return `its class or id contains “${value}”`;
-    case 'ccue':
-      return `its class or id marks ${cueWords(value)}`;
+    case 'ccue': {
+      // `promo.near`: on the block or an ancestor close by; `promo.far`: further out.
+      const [cue, where] = value.split('.');
+      return `${where === 'far' ? 'a class or id further out' : 'a class or id on it or just around it'} marks ${cueWords(cue)}`;
+    }
     case 'tcue':
       return `its text has ${cueWords(value.split('.')[0])} words`;
     case 'mcue':

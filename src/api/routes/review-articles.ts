@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { explainBlock } from '../../review/explain.js';
+import { renderStoredPage } from '../../review/page-render.js';
 import { reviewReasons } from '../../review/queue.js';
 import type { CorrectionInput } from '../../review/types.js';
 import type { StoredArticle, Store } from '../../storage/store.js';
@@ -84,6 +85,32 @@ export const reviewArticlesRoutes: FastifyPluginAsync<ReviewArticlesRouteOptions
       });
       const { id, pageId, url, title, siteName, model, createdAt, html, fallback } = article;
       return { article: { id, pageId, url, title, siteName, model, createdAt, html, fallback }, blocks };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/review/articles/:id/page',
+    {
+      schema: {
+        summary: 'The stored page as it was scraped, made inert, with each block element marked data-winnow-block',
+        description:
+          'Scripts, event handlers, frames, forms, stylesheets and every URL are removed, so nothing runs and nothing is fetched from the scraped site. ' +
+          'Show it only in a sandboxed frame without scripts.',
+        security: bearerSecurity,
+        params: idParamsSchema,
+        response: {
+          200: { type: 'object', required: ['html'], properties: { html: { type: 'string', description: "inner HTML of the page's body" } } },
+          400: errorBodySchema,
+          401: errorBodySchema,
+          404: errorBodySchema,
+        },
+      },
+    },
+    async (request) => {
+      const article = await findArticle(store, request.params.id);
+      const [page, raw] = await Promise.all([store.getPage(article.pageId), store.getRawPage(article.pageId)]);
+      if (!raw) throw new ApiError('WINNOW_ERR_NOT_FOUND', `the raw page of article ${article.id} is not stored`);
+      return { html: renderStoredPage(raw, page?.contentType ?? null, article) };
     },
   );
 

@@ -21,6 +21,7 @@ export class BlockList implements ShortcutTarget {
   private readonly unsubscribe: () => void;
   private readonly skipped = new Set<BlockCard>();
   private readonly progressListeners = new Set<() => void>();
+  private readonly selectListeners = new Set<(item: ReviewItem) => void>();
 
   constructor(
     items: ReviewItem[],
@@ -123,6 +124,18 @@ export class BlockList implements ShortcutTarget {
     this.move(1);
   }
 
+  /** Make the card of `blockIndex` current and focus it (a click on the rendered page). */
+  selectBlock(blockIndex: number): void {
+    const index = this.cards.findIndex((card) => card.item.blockIndex === blockIndex);
+    if (index >= 0) this.select(index, true);
+  }
+
+  /** Follow which block is current; returns the unsubscribe function. */
+  onSelect(listener: (item: ReviewItem) => void): () => void {
+    this.selectListeners.add(listener);
+    return () => this.selectListeners.delete(listener);
+  }
+
   /** How far the session got through this list: blocks with a decision, skipped, and all. */
   progress(): { decided: number; skipped: number; total: number } {
     return { decided: this.cards.filter((card) => card.item.review).length, skipped: this.skipped.size, total: this.cards.length };
@@ -163,6 +176,7 @@ export class BlockList implements ShortcutTarget {
     }
     for (const other of this.cards) if (other !== card && other.element.tabIndex === 0) other.element.tabIndex = -1;
     this.current = index;
+    for (const listener of this.selectListeners) listener(card.item);
     card.element.classList.add('current');
     card.element.tabIndex = 0;
     if (focus) {

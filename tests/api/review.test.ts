@@ -390,6 +390,21 @@ describe('POST /v1/review/export', () => {
   });
 });
 
+describe('GET /v1/review/articles/:id/page', () => {
+  it('returns the stored page with nothing that runs or loads, each block element marked', async () => {
+    const response = await get(`/v1/review/articles/${featured.id}/page`);
+    expect(response.statusCode).toBe(200);
+    const { html } = response.json() as { html: string };
+    expect(html).not.toMatch(/<(script|iframe|object|embed|form|link|meta|base|style|svg)\b/i);
+    expect(html).not.toMatch(/\s(on[a-z]+|src|srcset|srcdoc|href|action|style)\s*=/i);
+    const marked = new Set([...html.matchAll(/data-winnow-block="(\d+)"/g)].map((match) => Number(match[1])));
+    // Loose text of one container shares the container's mark.
+    const elements = new Set(featured.blocks.map((block) => block.path.replace(/::run\(\d+\)$/, '')));
+    expect(marked.size).toBe(elements.size);
+    expect((await get('/v1/review/articles/no-such-article/page')).statusCode).toBe(404);
+  });
+});
+
 describe('reading never changes state', () => {
   it('leaves corrections, fixtures, jobs and models alone on every GET', async () => {
     const before = {

@@ -156,6 +156,16 @@ describe('review page workflow', () => {
     await watch.screenshot('flow-03-listing');
   });
 
+  it('confirms every undecided block of the page with a', async () => {
+    const before = (await reviewArticle(server.articleIds[0])).blocks.filter((block) => block.review === null).length;
+    expect(before).toBeGreaterThan(0);
+    await page.keyboard.press('a');
+    await expect.poll(statusText).toMatch(new RegExp(`^The page's ${before} undecided blocks? confirmed`));
+    const { blocks } = await reviewArticle(server.articleIds[0]);
+    for (const block of blocks) expect(block.review, String(block.index)).not.toBeNull();
+    expect(await page.locator('.article-view .block:not(.reviewed)').count()).toBe(0);
+  });
+
   it('puts back what the server holds when someone relabelled a block first', async () => {
     await page.keyboard.press('j');
     const current = page.locator('.block.current');

@@ -8,7 +8,7 @@ import { decodeHtml } from '../input/decode.js';
 import { DEFAULT_LIMITS, preparePage } from '../input/prepare.js';
 import { countWords, LABEL_ATTRIBUTE } from '../segment/segment.js';
 import type { Store, StoredArticle } from '../storage/store.js';
-import { labelFixture, type FixtureMeta, type FixturePage } from '../train/fixtures.js';
+import { labelFixture, UNREVIEWED_LABEL, type FixtureMeta, type FixturePage } from '../train/fixtures.js';
 import type { EngineName, Label } from '../types.js';
 import type { BlockReview } from './types.js';
 
@@ -30,8 +30,10 @@ export interface ExportedFixture {
   pageId: string;
   /** The fixture's folder. */
   dir: string;
-  /** Blocks on the page (every one carries a label). */
+  /** Blocks on the page (every one carries a label or the unreviewed marker). */
   blocks: number;
+  /** Blocks a person decided (relabeled or confirmed): the page's training truth. */
+  reviewed: number;
   /** Blocks whose label a reviewer changed from the stored article's. */
   corrected: number;
   /**
@@ -46,18 +48,24 @@ export interface ExportResult {
   skipped: { pageId: string; reason: string }[];
 }
 
+/**
+ * What an exported block says: a label a person decided, or `unreviewed` (no decision: the
+ * fixture keeps the block but training leaves it out).
+ */
+export type ExportLabel = Label | typeof UNREVIEWED_LABEL;
+
 /** Block of a stored article as the export labels it. */
 export interface BlockToLabel {
   path: string;
   text: string;
-  label: Label;
+  label: ExportLabel;
 }
 
 /** A page with its labels inline, ready to be a fixture's `page.html`. */
 export interface LabeledHtml {
   html: string;
   /** Per block, the label the fixture teaches (differs from the asked one only where `warnings` say). */
-  labels: Label[];
+  labels: ExportLabel[];
   warnings: string[];
 }
 
@@ -79,9 +87,10 @@ export class ExportMismatchError extends WinnowError {
  * Write reviewed pages as labeled fixtures (`fixtures/pages/<slug>/{page.html, meta.json}`), the
  * format hand-written fixtures use, so retraining learns from reviewers' corrections.
  *
- * Each page's raw bytes are decoded and prepared exactly as the pipeline does, every block of the
- * stored article gets its effective label (the latest review decision, else the stored label) as
- * a `data-winnow-label` attribute on its own element, and the page is serialized. Before anything
+ * Only what a person decided is truth: each block with a standing decision (a relabel or a
+ * confirmation, not undone) gets that label as a `data-winnow-label` attribute on its own
+ * element; every other block is marked `unreviewed`, which training skips. A page whose
+ * decisions were all undone is not exported. The page is then serialized. Before anything
  * is written the new page is read back with `labelFixture`: unless it yields the same blocks with
  * exactly the intended labels, the page is skipped with a reason naming the paths. A re-export
  * replaces the page's folder (same slug) in one rename.
@@ -114,17 +123,19 @@ async function exportPage(store: Store, pageId: string, options: ExportOptions):
   if (!raw) throw new WinnowError('not_found', `page ${pageId} has no raw bytes stored`);
 
   const url = page.url ?? article.url ?? undefined;
-  const blocks = article.blocks.map((block) => ({ path: block.path, text: block.text, label: reviews.get(block.path)?.label ?? block.label }));
+  const blocks: BlockToLabel[] = article.blocks.map((block) => ({ path: block.path, text: block.text, label: reviews.get(block.path)?.label ?? UNREVIEWED_LABEL }));
   const labeled = labelPageHtml(decodeHtml(raw, page.contentType).html, blocks, { url, engine: article.engine });
   const warnings = [...labeled.warnings, ...unappliedReviews(article, reviews)];
   const slug = reviewSlug(url ?? null, pageId);
   const corrected = countCorrected(article, reviews);
-  const meta = fixtureMeta(article, url, { blocks: blocks.length, corrected, warnings });
+  const reviewed = labeled.labels.filter((label) => label !== UNREVIEWED_LABEL).length;
+  if (reviewed === 0) throw new WinnowError('not_found', `page ${pageId} has no reviewed block left once its loose text is grouped`);
+  const meta = fixtureMeta(article, url, { blocks: blocks.length, reviewed, corrected, warnings });
   verifyFixture({ slug, dir: '', html: labeled.html, meta }, blocks, labeled.labels, options.engine ?? article.engine);
 
   const dir = join(options.fixturesDir, slug);
   writeFixtureDir(options.fixturesDir, slug, labeled.html, meta);
-  return { slug, pageId, dir, blocks: blocks.length, corrected, warnings };
+  return { slug, pageId, dir, blocks: blocks.length, reviewed, corrected, warnings };
 }
 
 /**
@@ -132,7 +143,8 @@ async function exportPage(store: Store, pageId: string, options: ExportOptions):
  * loose text (`<container>::run(k)`) on its container. Every block element carries its own
  * attribute, so a container's label never reaches a child block. Labels already on the page
  * are removed first. Runs of one container can only share one label: when their labels differ,
- * the label covering most words wins and a warning says so.
+ * the label covering most words wins and a warning says so, except that a container with any
+ * unreviewed run stays unreviewed (a decision never spreads to text nobody looked at).
  *
  * `html` is the decoded page; it is prepared (limits, stripping) and parsed as the pipeline does.
  *
@@ -161,7 +173,8 @@ export function labelPageHtml(html: string, blocks: BlockToLabel[], options: { u
     const labels = blocks.map((block) => block.label);
     const warnings: string[] = [];
     for (const [element, { container, members }] of targets) {
-      const label = majorityLabel(members.map((i) => blocks[i]));
+      const runs = members.map((i) => blocks[i]);
+      const label = runs.some((run) => run.label === UNREVIEWED_LABEL) ? UNREVIEWED_LABEL : majorityLabel(runs);
       if (members.some((i) => blocks[i].label !== label)) {
         warnings.push(`${container}: its loose text was labeled ${describeSplit(members.map((i) => blocks[i]))}; all of it is labeled ${label}`);
       }
@@ -180,7 +193,7 @@ export function labelPageHtml(html: string, blocks: BlockToLabel[], options: { u
  *
  * @throws ExportMismatchError naming the paths that differ.
  */
-export function verifyFixture(fixture: FixturePage, blocks: BlockToLabel[], labels: Label[], engine?: EngineName): void {
+export function verifyFixture(fixture: FixturePage, blocks: BlockToLabel[], labels: ExportLabel[], engine?: EngineName): void {
   const read = labelFixture(fixture, { engine });
   const got = read.analysis.blocks;
   if (got.length !== blocks.length) {
@@ -193,7 +206,8 @@ export function verifyFixture(fixture: FixturePage, blocks: BlockToLabel[], labe
   }
   const moved = blocks.filter((block, i) => got[i].path !== block.path || got[i].text !== block.text).map((block) => block.path);
   if (moved.length > 0) throw new ExportMismatchError(`the exported page does not reproduce the stored blocks at ${listPaths(moved)}`);
-  const wrong = blocks.flatMap((block, i) => (read.gold[i] === labels[i] ? [] : [`${block.path} (${read.gold[i]} instead of ${labels[i]})`]));
+  const readLabel = (i: number): ExportLabel => (read.unreviewed?.[i] ? UNREVIEWED_LABEL : read.gold[i]);
+  const wrong = blocks.flatMap((block, i) => (readLabel(i) === labels[i] ? [] : [`${block.path} (${readLabel(i)} instead of ${labels[i]})`]));
   if (wrong.length > 0) throw new ExportMismatchError(`the exported page would teach other labels at ${listPaths(wrong)}`);
 }
 
@@ -216,11 +230,14 @@ function siteOf(url: string | null): string | null {
 function fixtureMeta(
   article: StoredArticle,
   url: string | undefined,
-  summary: { blocks: number; corrected: number; warnings: string[] },
+  summary: { blocks: number; reviewed: number; corrected: number; warnings: string[] },
 ): FixtureMeta {
   const site = siteOf(url ?? null) ?? 'local';
+  const unreviewed = summary.blocks - summary.reviewed;
   const notes = [
-    `exported from review of page ${article.pageId}: ${summary.corrected} of ${summary.blocks} blocks relabeled by reviewers, the rest as model ${article.model} labeled them`,
+    `exported from review of page ${article.pageId} (model ${article.model}): ${summary.reviewed} of ${summary.blocks} blocks decided by reviewers ` +
+      `(${summary.corrected} relabeled, ${summary.reviewed - summary.corrected} confirmed)` +
+      (unreviewed > 0 ? `; the other ${unreviewed} are marked ${UNREVIEWED_LABEL} and not trained on` : ''),
     ...summary.warnings,
   ].join('; ');
   return {
@@ -280,8 +297,8 @@ export function resolvePath(document: Document, path: string): Element | null {
 }
 
 /** The label covering the most words among the blocks (ties: the first block's). */
-function majorityLabel(blocks: BlockToLabel[]): Label {
-  const words = new Map<Label, number>();
+function majorityLabel(blocks: BlockToLabel[]): ExportLabel {
+  const words = new Map<ExportLabel, number>();
   for (const block of blocks) words.set(block.label, (words.get(block.label) ?? 0) + Math.max(1, countWords(block.text)));
   let best = blocks[0].label;
   for (const [label, count] of words) if (count > words.get(best)!) best = label;
@@ -289,7 +306,7 @@ function majorityLabel(blocks: BlockToLabel[]): Label {
 }
 
 function describeSplit(blocks: BlockToLabel[]): string {
-  const words = new Map<Label, number>();
+  const words = new Map<ExportLabel, number>();
   for (const block of blocks) words.set(block.label, (words.get(block.label) ?? 0) + countWords(block.text));
   return [...words].map(([label, count]) => `${label} (${count} words)`).join(' and ');
 }

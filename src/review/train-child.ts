@@ -5,10 +5,11 @@
  * once the candidate is saved, and exits. On any error it writes the error to stderr and exits
  * with code 1: the parent fails the job with the tail of stderr.
  */
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModel } from '../classify/model.js';
-import { fixtureSetHash, labelFixture, loadFixtures } from '../train/fixtures.js';
+import { loadModel, type Model } from '../classify/model.js';
+import { fixtureSetHash, labelFixture, loadFixtures, type FixturePage } from '../train/fixtures.js';
 import { trainModel, type TrainingProgress } from '../train/train.js';
 import type { EngineName } from '../types.js';
 import { compareModels, type ComparisonReport } from './compare.js';
@@ -48,10 +49,27 @@ export function trainCandidate(request: TrainChildRequest, onProgress: (progress
   });
   const fixtureHash = fixtureSetHash(fixtures);
   const { model, validation } = trainModel(pages, { folds: request.folds, fixtureHash, onProgress });
-  const report = compareModels({ pages, validation, candidate: model, current, fixtureHash, onProgress });
+  const { newToCurrent, basis } = pagesNewTo(current, fixtures);
+  const report = compareModels({ pages, validation, candidate: model, current, fixtureHash, folds: request.folds, newToCurrent, newToCurrentBasis: basis, onProgress });
   onProgress({ stage: 'saving', done: 0, total: 1 });
   const candidate = new ModelRegistry(request.modelDir).saveCandidate(model, report);
   return { candidate, report };
+}
+
+/**
+ * The pages the current model never trained on: review exports written after it was made. When
+ * the rest hash to the fixture set the model records, that set is exactly its training set.
+ */
+export function pagesNewTo(current: Model, fixtures: FixturePage[]): { newToCurrent: Set<string>; basis: string } {
+  const madeAt = Date.parse(current.createdAt);
+  const isNew = (fixture: FixturePage) =>
+    fixture.meta.source === 'review-export' && !(statSync(join(fixture.dir, 'page.html')).mtimeMs <= madeAt);
+  const newToCurrent = new Set(fixtures.filter(isNew).map((fixture) => fixture.slug));
+  const exact = fixtureSetHash(fixtures.filter((fixture) => !newToCurrent.has(fixture.slug))) === current.trainedOn.fixtureHash;
+  const basis = exact
+    ? 'exactly its recorded fixture set'
+    : `review exports written after it was made count as new to it; the rest do not hash to its recorded fixture set, so this is an approximation`;
+  return { newToCurrent, basis };
 }
 
 function send(message: TrainChildMessage): Promise<void> {

@@ -78,6 +78,10 @@ export interface ReviewCandidate {
   topFeatures: string[];
   /** The block's article is a fallback region (Article.fallback). */
   fallback: boolean;
+  /** Label most blocks of its listing carry in the article, or null outside a listing. */
+  listingLabel: Label | null;
+  /** Drawn at random among blocks the model was sure of (ReviewCandidateFilter.audit). */
+  audit: boolean;
 }
 
 export interface ReviewCandidateFilter {
@@ -91,6 +95,12 @@ export interface ReviewCandidateFilter {
   maxConfidence?: number;
   /** At most this many rows (ranking and diversity happen after). @defaultValue 2000, capped at 10000 */
   limit?: number;
+  /**
+   * Also draw this many blocks at random among those the model was sure of (no decision yet,
+   * same filters), marked `audit`: the only way to find errors the model is confident in.
+   * @defaultValue 0, capped at 500
+   */
+  audit?: number;
 }
 
 export interface ReviewStats {

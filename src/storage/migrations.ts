@@ -236,11 +236,17 @@ CREATE INDEX pages_status_id ON pages (status, id);
 // editorial (Article.fallback). 0/1 in both dialects, so one condition reads it everywhere.
 const FALLBACK_FLAG = `ALTER TABLE articles ADD COLUMN fallback INTEGER NOT NULL DEFAULT 0 CHECK (fallback IN (0, 1));`;
 
+// Undo takes a decision back (review/types.ts): finding the corrections nobody undid asks, per
+// row, whether some row undoes it. Version 5 follows version 4 (added on another branch); the
+// runner applies whatever versions are missing, so the gap is harmless until 4 arrives.
+const CORRECTIONS_UNDOES_INDEX = `CREATE INDEX corrections_undoes ON corrections (undoes) WHERE undoes IS NOT NULL;`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial_schema', sqlite: INITIAL_SQLITE, postgres: INITIAL_POSTGRES },
   { version: 2, name: 'review_corrections', sqlite: CORRECTIONS_SQLITE, postgres: CORRECTIONS_POSTGRES },
   { version: 3, name: 'article_fallback', sqlite: FALLBACK_FLAG, postgres: FALLBACK_FLAG },
+  { version: 5, name: 'corrections_undoes_index', sqlite: CORRECTIONS_UNDOES_INDEX, postgres: CORRECTIONS_UNDOES_INDEX },
 ];
 
 /** Migrations not yet in `applied`, in order. */

@@ -60,6 +60,10 @@ import {
   type ReviewedSummaryRow,
   type SummaryRow,
   type UndoneRow,
+  latestDecisionsSql,
+  auditConditions,
+  auditCount,
+  reviewedPagesSql,
 } from './rows.js';
 import type {
   ArticleFilter,
@@ -153,8 +157,7 @@ const SQL = {
   correctionTarget: 'SELECT id, page_id, model FROM articles WHERE id = $1',
   blocksAt: 'SELECT idx, path, text, label FROM blocks WHERE article_id = $1 AND idx = ANY($2::integer[])',
   // The latest decision per path of a page: the highest id, found through (page_id, path, id).
-  latestDecisions: `SELECT id, path, label, reviewer, ${iso('created_at')} FROM corrections
-    WHERE id IN (SELECT max(id) FROM corrections WHERE page_id = $1 GROUP BY path)`,
+  latestDecisions: latestDecisionsSql('$1', iso('created_at')),
   undoneCorrections: 'SELECT id, page_id, path, previous_label FROM corrections WHERE id = ANY($1::bigint[])',
   // One statement per batch; ORDER BY the input position makes ids follow the batch order.
   insertCorrections: `INSERT INTO corrections (page_id, article_id, block_index, path, text_hash, previous_label, label,
@@ -167,8 +170,7 @@ const SQL = {
   correctionsAfter: `SELECT ${CORRECTION_ROW_COLUMNS} FROM corrections WHERE id > $1 ORDER BY id LIMIT $2`,
   pageCorrectionsAfter: `SELECT ${CORRECTION_ROW_COLUMNS} FROM corrections WHERE page_id = $1 AND id > $2
     ORDER BY id LIMIT $3`,
-  reviewedPages: `SELECT page_id, ${iso('max(created_at)', 'last_corrected_at')}, CAST(count(*) AS INTEGER) AS corrections
-    FROM corrections GROUP BY page_id ORDER BY max(created_at) DESC, max(id) DESC`,
+  reviewedPages: reviewedPagesSql(iso('max(created_at)', 'last_corrected_at')),
   donePageIds: "SELECT id FROM pages WHERE status = 'done' AND id > $1 ORDER BY id LIMIT $2",
   // No row back when the existing row is fetched or done: that one is left as it is.
   recordSubmission: `INSERT INTO pages (id, url, url_key, name, source, status, content_sha256, content_type, raw, created_at, updated_at)
@@ -438,7 +440,19 @@ export class PostgresStore implements Store {
       FROM pages p JOIN articles a ON a.id = p.article_id JOIN blocks b ON b.article_id = a.id
       WHERE ${conditions.join(' AND ')}
       ORDER BY a.fallback DESC, b.confidence, a.id, b.idx LIMIT $${params.length}`;
-    return this.run(async () => (await this.pool.query<CandidateRow>(sql, params)).rows.map(toCandidate));
+    const audit = auditCount(filter);
+    const auditParams: unknown[] = [];
+    const where = auditConditions(filter, (_name, value) => `$${auditParams.push(value)}`);
+    auditParams.push(audit);
+    const auditSql = `SELECT ${CANDIDATE_COLUMNS}
+      FROM pages p JOIN articles a ON a.id = p.article_id JOIN blocks b ON b.article_id = a.id
+      WHERE ${where.join(' AND ')} ORDER BY random() LIMIT $${auditParams.length}`;
+    return this.run(async () => {
+      const candidates = (await this.pool.query<CandidateRow>(sql, params)).rows.map((row) => toCandidate(row));
+      if (audit === 0) return candidates;
+      const sampled = (await this.pool.query<CandidateRow>(auditSql, auditParams)).rows.map((row) => toCandidate(row, true));
+      return [...candidates, ...sampled];
+    });
   }
 
   async listReviewedPages(): Promise<{ pageId: string; lastCorrectedAt: string; corrections: number }[]> {

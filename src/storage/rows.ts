@@ -72,13 +72,32 @@ export type SummaryRow = Pick<ArticleRow, 'id' | 'page_id' | 'url' | 'title' | '
 export type ReviewedSummaryRow = SummaryRow & { reviewed_blocks: number };
 
 /**
+ * A correction row (alias `c`) that is a standing decision: not an undo, and not undone since.
+ * An undo takes the decision back rather than deciding anew, so a block whose only decision was
+ * undone is unreviewed again. The same in both dialects; `corrections (undoes)` serves the
+ * NOT EXISTS.
+ */
+export function liveDecision(alias = 'c'): string {
+  return `(${alias}.undoes IS NULL AND NOT EXISTS (SELECT 1 FROM corrections u WHERE u.undoes = ${alias}.id))`;
+}
+
+/**
  * The list column counting an article's reviewed blocks (alias `a` for articles), the same in both
- * dialects: distinct paths among the corrections of the article's page, which is what
- * `blockReviews(pageId).size` counts (one latest decision per path). One index range of
+ * dialects: distinct paths with a standing decision ({@link liveDecision}) on the article's page,
+ * which is what `blockReviews(pageId).size` counts. One index range of
  * `corrections (page_id, path, id)` per listed article.
  */
 export const REVIEWED_BLOCKS_COLUMN = `(SELECT CAST(count(DISTINCT c.path) AS INTEGER) FROM corrections c
-    WHERE c.page_id = a.page_id) AS reviewed_blocks`;
+    WHERE c.page_id = a.page_id AND ${liveDecision('c')}) AS reviewed_blocks`;
+
+/**
+ * The standing decision per path of one page (bind the page id as the one parameter `param`):
+ * the newest correction that is neither an undo nor undone.
+ */
+export function latestDecisionsSql(param: string, createdAt = 'created_at'): string {
+  return `SELECT id, path, label, reviewer, ${createdAt} FROM corrections
+    WHERE id IN (SELECT max(c.id) FROM corrections c WHERE c.page_id = ${param} AND ${liveDecision('c')} GROUP BY c.path)`;
+}
 
 /** A block row with its JSON columns decoded. */
 export interface BlockRow {
@@ -399,6 +418,8 @@ const TEXT_HASH_LENGTH = 16;
 const DEFAULT_CORRECTION_LIMIT = 1000;
 const MAX_CORRECTION_LIMIT = 10_000;
 const DEFAULT_CANDIDATE_LIMIT = 2000;
+/** Most random confident blocks one candidate list adds for audit. */
+const MAX_AUDIT = 500;
 const MAX_CANDIDATE_LIMIT = 10_000;
 /** Blocks less sure than this are review candidates (ReviewCandidateFilter.maxConfidence). */
 const DEFAULT_MAX_CONFIDENCE = 0.9;
@@ -465,12 +486,24 @@ export interface CandidateRow {
   listing_key: string | null;
   top_features: string[];
   fallback: number;
+  /** Majority label of the block's listing in its article (null outside a listing). */
+  listing_label: Label | null;
 }
+
+/**
+ * The label most blocks of a block's listing carry in its article (alias `b` blocks; ties: the
+ * first label by name), or NULL outside a listing. The same in both dialects.
+ */
+const LISTING_MAJORITY = `(SELECT l.label FROM blocks l WHERE l.article_id = b.article_id AND l.listing_key = b.listing_key
+    GROUP BY l.label ORDER BY count(*) DESC, l.label LIMIT 1)`;
+
+/** Smallest listing whose majority says something about one of its blocks. */
+const MIN_MAJORITY_LISTING = 3;
 
 /** Columns of {@link CandidateRow} (aliases `p` pages, `a` articles, `b` blocks), the same in both dialects. */
 export const CANDIDATE_COLUMNS = `a.id AS article_id, a.page_id, COALESCE(a.url, p.url) AS url, a.site, a.title, a.model,
   b.idx, b.path, b.tag, b.text, b.label, b.confidence, b.raw_label, b.smoothed_by, b.readability, b.listing_size,
-  b.listing_key, b.top_features, a.fallback`;
+  b.listing_key, b.top_features, a.fallback, ${LISTING_MAJORITY} AS listing_label`;
 
 /** What addCorrections reads of the article being reviewed, inside its transaction. */
 export interface CorrectionTarget {
@@ -532,7 +565,7 @@ export function toBlockReviews(rows: readonly DecisionRow[]): Map<string, BlockR
   );
 }
 
-export function toCandidate(row: CandidateRow): ReviewCandidate {
+export function toCandidate(row: CandidateRow, audit = false): ReviewCandidate {
   return {
     articleId: row.article_id,
     pageId: row.page_id,
@@ -553,6 +586,8 @@ export function toCandidate(row: CandidateRow): ReviewCandidate {
     listingKey: row.listing_key,
     topFeatures: row.top_features,
     fallback: row.fallback === 1,
+    listingLabel: row.listing_label ?? null,
+    audit,
   };
 }
 
@@ -713,12 +748,14 @@ export function candidateConditions(filter: ReviewCandidateFilter, bind: (name: 
   if (typeof maxConfidence !== 'number' || !(maxConfidence >= 0 && maxConfidence <= 1)) {
     throw new WinnowError('bad_input', 'maxConfidence must be a number from 0 to 1');
   }
-  // Readability's verdict disagreeing with the label is doubt the confidence does not show.
+  // Readability's verdict, or the rest of the block's listing, disagreeing with the label is
+  // doubt the confidence does not show: a paid card the model was sure of among cards it called promo.
   const conditions = [
     `(b.confidence < ${bind('maxConfidence', maxConfidence)} OR b.smoothed_by IS NOT NULL
       OR (b.readability >= ${READABILITY_KEPT} AND b.label <> 'editorial')
-      OR (b.readability < ${READABILITY_KEPT} AND b.label = 'editorial') OR a.fallback = 1)`,
-    'NOT EXISTS (SELECT 1 FROM corrections c WHERE c.page_id = a.page_id AND c.path = b.path)',
+      OR (b.readability < ${READABILITY_KEPT} AND b.label = 'editorial') OR a.fallback = 1
+      OR (b.listing_size >= ${MIN_MAJORITY_LISTING} AND b.label <> ${LISTING_MAJORITY}))`,
+    `NOT EXISTS (SELECT 1 FROM corrections c WHERE c.page_id = a.page_id AND c.path = b.path AND ${liveDecision('c')})`,
   ];
   if (filter.site !== undefined) {
     conditions.push(`a.site = ${bind('site', String(filter.site).toLowerCase())}`);
@@ -730,6 +767,23 @@ export function candidateConditions(filter: ReviewCandidateFilter, bind: (name: 
     conditions.push(`b.label = ${bind('label', filter.label)}`);
   }
   return conditions;
+}
+
+/**
+ * The WHERE conditions of the audit sample (see ReviewCandidateFilter.audit): blocks the
+ * candidate list leaves out because the model was sure, with no decision yet, under the same
+ * site and label filters. `bind` works as in {@link candidateConditions}.
+ */
+export function auditConditions(filter: ReviewCandidateFilter, bind: (name: string, value: unknown) => string): string[] {
+  const [, ...rest] = candidateConditions(filter, bind);
+  return [`b.confidence >= ${bind('auditConfidence', filter.maxConfidence ?? DEFAULT_MAX_CONFIDENCE)}`, ...rest];
+}
+
+/** How many audit blocks to draw: `filter.audit`, 0 by default, capped at 500. */
+export function auditCount(filter: ReviewCandidateFilter): number {
+  const audit = filter.audit ?? 0;
+  if (!Number.isSafeInteger(audit) || audit < 0) throw new WinnowError('bad_input', 'audit must be a whole number from 0');
+  return Math.min(audit, MAX_AUDIT);
 }
 
 /** Review candidates' `limit`: 2000 by default, capped at 10000. */
@@ -754,16 +808,22 @@ export function donePageIdsPage(options: { afterId?: string; limit?: number }): 
  */
 export const REVIEW_STATS_SQL = `SELECT
   (SELECT CAST(count(*) AS INTEGER) FROM corrections) AS corrections,
-  (SELECT CAST(count(*) AS INTEGER) FROM (SELECT DISTINCT page_id, path FROM corrections) AS d) AS reviewed_blocks,
-  (SELECT CAST(count(DISTINCT page_id) AS INTEGER) FROM corrections) AS reviewed_pages,
+  (SELECT CAST(count(*) AS INTEGER) FROM (SELECT DISTINCT page_id, path FROM corrections c WHERE ${liveDecision('c')}) AS d) AS reviewed_blocks,
+  (SELECT CAST(count(DISTINCT page_id) AS INTEGER) FROM corrections c WHERE ${liveDecision('c')}) AS reviewed_pages,
   (SELECT CAST(count(*) AS INTEGER)
-     FROM (SELECT page_id, path, max(id) AS newest_id, min(id) AS oldest_id FROM corrections GROUP BY page_id, path) AS k
+     FROM (SELECT page_id, path, max(id) AS newest_id, min(id) AS oldest_id FROM corrections c WHERE ${liveDecision('c')} GROUP BY page_id, path) AS k
      JOIN corrections newest ON newest.id = k.newest_id
      JOIN corrections oldest ON oldest.id = k.oldest_id
      LEFT JOIN pages p ON p.id = k.page_id
      WHERE newest.label <> COALESCE(
        (SELECT b.label FROM blocks b WHERE b.article_id = p.article_id AND b.path = k.path ORDER BY b.idx LIMIT 1),
        oldest.previous_label)) AS changed_blocks`;
+
+/** Pages with at least one standing decision, newest decision first, the same in both dialects (`createdAt` reads max(created_at)). */
+export function reviewedPagesSql(lastCorrectedAt: string): string {
+  return `SELECT page_id, ${lastCorrectedAt}, CAST(count(*) AS INTEGER) AS corrections FROM corrections c
+    WHERE ${liveDecision('c')} GROUP BY page_id ORDER BY max(created_at) DESC, max(id) DESC`;
+}
 
 /** Corrections per reviewer, most first, the same in both dialects. */
 export const REVIEWER_COUNTS_SQL = `SELECT reviewer, CAST(count(*) AS INTEGER) AS corrections FROM corrections

@@ -59,6 +59,10 @@ import {
   type ReviewedSummaryRow,
   type SummaryRow,
   type UndoneRow,
+  latestDecisionsSql,
+  auditConditions,
+  auditCount,
+  reviewedPagesSql,
 } from './rows.js';
 import type {
   ArticleFilter,
@@ -155,11 +159,8 @@ function prepareStatements(db: Database.Database) {
     blockAt: db.prepare<[string, number], { path: string; text: string; label: Label }>(
       'SELECT path, text, label FROM blocks WHERE article_id = ? AND idx = ?',
     ),
-    // The latest decision per path of a page: the highest id, found through (page_id, path, id).
-    latestDecisions: db.prepare<[string], DecisionRow>(
-      `SELECT id, path, label, reviewer, created_at FROM corrections
-       WHERE id IN (SELECT max(id) FROM corrections WHERE page_id = ? GROUP BY path)`,
-    ),
+    // The standing decision per path of a page: the highest live id, found through (page_id, path, id).
+    latestDecisions: db.prepare<[string], DecisionRow>(latestDecisionsSql('?')),
     undoneCorrection: db.prepare<[number], UndoneRow>('SELECT id, page_id, path, previous_label FROM corrections WHERE id = ?'),
     insertCorrection: db.prepare<Record<string, unknown>, CorrectionRow>(
       `INSERT INTO corrections (page_id, article_id, block_index, path, text_hash, previous_label, label, reviewer,
@@ -175,8 +176,7 @@ function prepareStatements(db: Database.Database) {
       `SELECT ${CORRECTION_ROW_COLUMNS} FROM corrections WHERE page_id = @pageId AND id > @afterId ORDER BY id LIMIT @limit`,
     ),
     reviewedPages: db.prepare<[], { page_id: string; last_corrected_at: string; corrections: number }>(
-      `SELECT page_id, max(created_at) AS last_corrected_at, count(*) AS corrections FROM corrections
-       GROUP BY page_id ORDER BY max(created_at) DESC, max(id) DESC`,
+      reviewedPagesSql('max(created_at) AS last_corrected_at'),
     ),
     reviewStats: db.prepare<[], ReviewStatsRow>(REVIEW_STATS_SQL),
     reviewerCounts: db.prepare<[], { reviewer: string; corrections: number }>(REVIEWER_COUNTS_SQL),
@@ -405,9 +405,24 @@ export class SqliteStore implements Store {
       params[name] = value;
       return `@${name}`;
     });
-    return this.candidateStatement(conditions)
+    const candidates = this.candidateStatement(conditions)
       .all(params)
       .map((row) => toCandidate({ ...row, top_features: JSON.parse(row.top_features) as string[] }));
+    const audit = auditCount(filter);
+    if (audit === 0) return candidates;
+    const auditParams: Record<string, unknown> = { limit: audit };
+    const where = auditConditions(filter, (name, value) => {
+      auditParams[name] = value;
+      return `@${name}`;
+    });
+    const sampled = this.db
+      .prepare<Record<string, unknown>, SqliteCandidateRow>(
+        `SELECT ${CANDIDATE_COLUMNS} FROM pages p JOIN articles a ON a.id = p.article_id JOIN blocks b ON b.article_id = a.id
+         WHERE ${where.join(' AND ')} ORDER BY random() LIMIT @limit`,
+      )
+      .all(auditParams)
+      .map((row) => toCandidate({ ...row, top_features: JSON.parse(row.top_features) as string[] }, true));
+    return [...candidates, ...sampled];
   }
 
   async listReviewedPages(): Promise<{ pageId: string; lastCorrectedAt: string; corrections: number }[]> {

@@ -3,7 +3,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FixtureError } from '../errors.js';
 import { packageRoot } from '../classify/model.js';
+import { parsePage } from '../dom/engine.js';
+import { DEFAULT_LIMITS, preparePage } from '../input/prepare.js';
 import { analyzePage, type PageAnalysis, type PipelineOptions } from '../pipeline.js';
+import { segment } from '../segment/segment.js';
 import { bodyBlocks } from '../extract/body.js';
 import type { Label } from '../types.js';
 
@@ -31,7 +34,25 @@ export interface LabeledPage {
   slug: string;
   meta: FixtureMeta;
   analysis: PageAnalysis;
+  /** Gold label per block; a placeholder where `unreviewed` is true. */
   gold: Label[];
+  /**
+   * Per block, true when the page leaves it out of training and scoring: on a review export, a
+   * block no reviewer decided (`data-winnow-label="unreviewed"`). Absent when every block is truth.
+   */
+  unreviewed?: boolean[];
+}
+
+/**
+ * Label value a review export gives blocks nobody reviewed: present in the page so every block
+ * is accounted for, but not training truth. Accepted only on `review-export` pages.
+ */
+export const UNREVIEWED_LABEL = 'unreviewed';
+const UNREVIEWED_ATTRIBUTE = /data-winnow-label\s*=\s*(["']?)unreviewed\1/gi;
+
+/** Whether block `i` of a labeled page is training truth (see LabeledPage.unreviewed). */
+export function isTruth(page: LabeledPage, i: number): boolean {
+  return page.unreviewed?.[i] !== true;
 }
 
 /** `fixtures/pages` of this package, or WINNOW_FIXTURES_DIR. */
@@ -65,7 +86,16 @@ export function loadFixture(dir: string): FixturePage {
  * never silently train the model.
  */
 export function labelFixture(page: FixturePage, options: PipelineOptions = {}): LabeledPage {
-  const analysis = analyzePage(page.html, { ...options, url: options.url ?? page.meta.url, readLabels: true });
+  const url = options.url ?? page.meta.url;
+  const marked = UNREVIEWED_ATTRIBUTE.test(page.html);
+  UNREVIEWED_ATTRIBUTE.lastIndex = 0;
+  if (marked && page.meta.source !== 'review-export') {
+    throw new FixtureError(`${page.slug}: "${UNREVIEWED_LABEL}" labels are only for pages exported from review (meta.source "review-export")`);
+  }
+  // The segmenter reads only real labels, so unreviewed blocks are found by reading the page
+  // twice with the marker standing for two different labels: they are the blocks that differ.
+  const analysis = analyzePage(marked ? withMarkerAs(page.html, 'boilerplate') : page.html, { ...options, url, readLabels: true });
+  const unreviewed = marked ? probeGold(withMarkerAs(page.html, 'editorial'), url, options).map((gold, i) => gold !== analysis.blocks[i]?.gold) : undefined;
   const unlabeled = analysis.blocks.filter((block) => block.gold === null);
   if (unlabeled.length > 0) {
     const examples = unlabeled
@@ -74,7 +104,22 @@ export function labelFixture(page: FixturePage, options: PipelineOptions = {}): 
       .join('\n');
     throw new FixtureError(`${page.slug}: ${unlabeled.length} block(s) without a label, e.g.\n${examples}`);
   }
-  return { slug: page.slug, meta: page.meta, analysis, gold: analysis.blocks.map((block) => block.gold!) };
+  const gold = analysis.blocks.map((block) => block.gold!);
+  return unreviewed ? { slug: page.slug, meta: page.meta, analysis, gold, unreviewed } : { slug: page.slug, meta: page.meta, analysis, gold };
+}
+
+function withMarkerAs(html: string, label: Label): string {
+  return html.replace(UNREVIEWED_ATTRIBUTE, `data-winnow-label="${label}"`);
+}
+
+/** Gold labels only: parse and segment, without Readability or features. */
+function probeGold(html: string, url: string | undefined, options: PipelineOptions): (Label | null)[] {
+  const parsed = parsePage(preparePage(html, options.limits ?? DEFAULT_LIMITS), { url, engine: options.engine });
+  try {
+    return segment(parsed.document, { url, readLabels: true }).map((block) => block.gold);
+  } finally {
+    parsed.dispose();
+  }
 }
 
 /**

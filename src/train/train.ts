@@ -12,7 +12,7 @@ import {
 import { DEFAULT_SMOOTHING, type SmoothingOptions } from '../classify/smooth.js';
 import { FEATURE_VERSION } from '../features/constants.js';
 import { LABELS, type Label } from '../types.js';
-import type { LabeledPage } from './fixtures.js';
+import { isTruth, type LabeledPage } from './fixtures.js';
 import { addToConfusion, emptyConfusion, metricsFromConfusion } from './metrics.js';
 import { mulberry32 } from './seeded-random.js';
 
@@ -87,7 +87,7 @@ export function fitModel(pages: LabeledPage[], options: TrainModelOptions = {}):
     temperature,
     bias,
     smoothing,
-    trainedOn: { pages: pages.length, blocks: pages.reduce((sum, page) => sum + page.gold.length, 0), fixtureHash: options.fixtureHash ?? '' },
+    trainedOn: { pages: pages.length, blocks: pages.reduce((sum, page) => sum + page.gold.filter((_, i) => isTruth(page, i)).length, 0), fixtureHash: options.fixtureHash ?? '' },
     metrics: null,
   };
 }
@@ -95,7 +95,7 @@ export function fitModel(pages: LabeledPage[], options: TrainModelOptions = {}):
 function examplesOf(pages: LabeledPage[], options: TrainModelOptions): TrainingExample[] {
   return pages.flatMap((page) => {
     const weight = pageWeight(page, options);
-    return page.analysis.features.map((features, i) => ({ features, label: page.gold[i], weight }));
+    return page.analysis.features.flatMap((features, i) => (isTruth(page, i) ? [{ features, label: page.gold[i], weight }] : []));
   });
 }
 
@@ -111,7 +111,9 @@ function fitContextPass(pages: LabeledPage[], options: TrainModelOptions): Naive
       const posteriors = page.analysis.features.map((bag) => softmax(scoreNaiveBayes(firstPass, bag)));
       const context = contextFeatures(page.analysis.blocks, posteriors, LABELS);
       const weight = pageWeight(page, options);
-      page.analysis.features.forEach((bag, i) => examples.push({ features: mergeBags(bag, context[i]), label: page.gold[i], weight }));
+      page.analysis.features.forEach((bag, i) => {
+        if (isTruth(page, i)) examples.push({ features: mergeBags(bag, context[i]), label: page.gold[i], weight });
+      });
     }
   }
   return trainNaiveBayes(LABELS, examples, options);
@@ -169,7 +171,9 @@ function scoreFolds(folds: LabeledPage[][], models: Model[]): { confusion: numbe
     for (const page of held) {
       const kept = page.analysis.readabilityFound ? page.analysis.kept : null;
       const predicted = classifyBlocks(page.analysis.blocks, page.analysis.features, models[f], kept).map((verdict) => verdict.label);
-      page.gold.forEach((gold, i) => addToConfusion(confusion, gold, predicted[i]));
+      page.gold.forEach((gold, i) => {
+        if (isTruth(page, i)) addToConfusion(confusion, gold, predicted[i]);
+      });
       reports.push({
         slug: page.slug,
         template: page.meta.template,
@@ -208,7 +212,9 @@ export function fitTemperature(folds: LabeledPage[][], models: Model[]): number 
   folds.forEach((held, f) => {
     for (const page of held) {
       const { scores } = scoreBlocks(page.analysis.blocks, page.analysis.features, models[f]);
-      scores.forEach((row, i) => heldOut.push({ scores: row, gold: LABELS.indexOf(page.gold[i]) }));
+      scores.forEach((row, i) => {
+        if (isTruth(page, i)) heldOut.push({ scores: row, gold: LABELS.indexOf(page.gold[i]) });
+      });
     }
   });
   let best = { temperature: 1, loss: Infinity };

@@ -180,7 +180,7 @@ describe('POST /v1/review/articles/:id/corrections', () => {
     expect((await reviewBlocks(german))[2].review).toBeNull();
   });
 
-  it('undoes a decision by restoring the label it replaced', async () => {
+  it('undoes a decision by restoring the label it replaced and taking the decision back', async () => {
     const block = german.blocks[1];
     const [shown] = (await reviewBlocks(german)).filter((candidate) => candidate.index === block.index);
     const undone = shown.review!.correctionId as number;
@@ -189,7 +189,8 @@ describe('POST /v1/review/articles/:id/corrections', () => {
     expect(response.json().corrections[0]).toMatchObject({ undoes: undone, label: block.label, previousLabel: shown.label });
     const after = (await reviewBlocks(german))[block.index];
     expect(after.label).toBe(block.label);
-    expect(after.review).toMatchObject({ label: block.label, reviewer: 'Ana' });
+    // Undo is not a confirmation: the block is unreviewed again.
+    expect(after.review).toBeNull();
   });
 
   it('relabels a whole listing in one request', async () => {
@@ -287,7 +288,7 @@ describe('GET /v1/review/articles after review', () => {
     const { articles } = response.json() as { articles: { id: string; pageId: string; url: string; reviewedBlocks: number }[] };
     expect(Object.fromEntries(articles.map((article) => [article.url, article.reviewedBlocks]))).toEqual({
       [FEATURED_URL]: largestListing(featured).length,
-      [GERMAN_URL]: 1,
+      [GERMAN_URL]: 0,
       [RECIPE_URL]: 0,
     });
     for (const article of articles) expect(article.reviewedBlocks, article.url).toBe((await api.store.blockReviews(article.pageId)).size);
@@ -314,7 +315,8 @@ describe('GET /v1/review/stats and /v1/review/queue', () => {
     expect(stats).toEqual(await api.store.reviewStats());
     expect(stats.corrections).toBe(await correctionCount());
     expect(stats.byReviewer.map((row: { reviewer: string }) => row.reviewer).sort()).toEqual(['Ana', 'Chen']);
-    expect(stats.reviewedPages).toBe(2);
+    // The German page's only decision was undone: it is not a reviewed page.
+    expect(stats.reviewedPages).toBe(1);
   });
 
   it('ranks doubtful blocks not reviewed yet, at most two per listing, with the stats', async () => {
@@ -328,7 +330,8 @@ describe('GET /v1/review/stats and /v1/review/queue', () => {
     for (const pageId of [featured.pageId, german.pageId]) for (const path of (await api.store.blockReviews(pageId)).keys()) reviewed.add(`${pageId} ${path}`);
     const perListing = new Map<string, number>();
     for (const item of items) {
-      for (const reason of item.reasons) expect(['low_confidence', 'readability_disagrees', 'smoothed']).toContain(reason);
+      for (const reason of item.reasons) expect(['low_confidence', 'readability_disagrees', 'smoothed', 'listing_disagrees', 'audit']).toContain(reason);
+      expect(item.why.length, item.path).toBeGreaterThan(0);
       expect(typeof item.priority).toBe('number');
       expect(reviewed.has(`${item.pageId} ${item.path}`)).toBe(false);
       if (item.listingKey !== null) {
@@ -337,6 +340,11 @@ describe('GET /v1/review/stats and /v1/review/queue', () => {
       }
     }
     for (const count of perListing.values()) expect(count).toBeLessThanOrEqual(2);
+    // A tenth of the queue, by default, is drawn at random among blocks the model was sure of.
+    const audits = items.filter((item: { audit: boolean }) => item.audit);
+    expect(audits.length).toBeGreaterThan(0);
+    for (const item of audits) expect(item.reasons).toContain('audit');
+    expect((await get('/v1/review/queue?limit=40&audit=0')).json().items.some((item: { audit: boolean }) => item.audit)).toBe(false);
     const priorities = items.map((item: { priority: number }) => item.priority);
     expect(priorities[0]).toBe(Math.max(...priorities));
   });
@@ -356,7 +364,8 @@ describe('POST /v1/review/export', () => {
     expect(response.statusCode).toBe(200);
     const { written, skipped } = response.json();
     expect(skipped).toEqual([]);
-    expect(written.map((row: { pageId: string }) => row.pageId).sort()).toEqual([featured.pageId, german.pageId].sort());
+    // The German page had one relabel, undone: nothing of it is exported.
+    expect(written.map((row: { pageId: string }) => row.pageId)).toEqual([featured.pageId]);
     const row = written.find((entry: { pageId: string }) => entry.pageId === featured.pageId);
     expect(row.dir).toBe(join(api.fixturesDir, row.slug));
     expect(row.corrected).toBe(largestListing(featured).length);
@@ -366,15 +375,33 @@ describe('POST /v1/review/export', () => {
     expect(readdirSync(api.fixturesDir).sort()).toEqual(written.map((entry: { slug: string }) => entry.slug).sort());
   });
 
-  it('exports only the pages asked for, and skips an unknown page with a reason', async () => {
-    const response = await post('/v1/review/export', { pageIds: [german.pageId, 'no-such-page'] });
+  it('exports only the pages asked for, and skips an unknown page or one without standing decisions with a reason', async () => {
+    const response = await post('/v1/review/export', { pageIds: [featured.pageId, german.pageId, 'no-such-page'] });
     expect(response.statusCode).toBe(200);
     const { written, skipped } = response.json();
-    expect(written.map((row: { pageId: string }) => row.pageId)).toEqual([german.pageId]);
-    expect(skipped).toEqual([{ pageId: 'no-such-page', reason: expect.stringContaining('no-such-page') }]);
+    expect(written.map((row: { pageId: string }) => row.pageId)).toEqual([featured.pageId]);
+    expect(skipped).toEqual([
+      { pageId: german.pageId, reason: expect.stringContaining('no review decisions') },
+      { pageId: 'no-such-page', reason: expect.stringContaining('no-such-page') },
+    ]);
     for (const body of [{ pageIds: ['../x'] }, { pageIds: [{}] }, { pageIds: Array.from({ length: 1001 }, (_, n) => `p${n}`) }]) {
       expect((await post('/v1/review/export', body)).statusCode).toBe(400);
     }
+  });
+});
+
+describe('GET /v1/review/articles/:id/page', () => {
+  it('returns the stored page with nothing that runs or loads, each block element marked', async () => {
+    const response = await get(`/v1/review/articles/${featured.id}/page`);
+    expect(response.statusCode).toBe(200);
+    const { html } = response.json() as { html: string };
+    expect(html).not.toMatch(/<(script|iframe|object|embed|form|link|meta|base|style|svg)\b/i);
+    expect(html).not.toMatch(/\s(on[a-z]+|src|srcset|srcdoc|href|action|style)\s*=/i);
+    const marked = new Set([...html.matchAll(/data-winnow-block="(\d+)"/g)].map((match) => Number(match[1])));
+    // Loose text of one container shares the container's mark.
+    const elements = new Set(featured.blocks.map((block) => block.path.replace(/::run\(\d+\)$/, '')));
+    expect(marked.size).toBe(elements.size);
+    expect((await get('/v1/review/articles/no-such-article/page')).statusCode).toBe(404);
   });
 });
 

@@ -98,6 +98,7 @@ describe('review page workflow', () => {
       expect(stored).toMatchObject({ label: block.to, modelLabel: block.from, review: { reviewer: REVIEWER } });
     }
     await expect.poll(() => page.locator('#stats').textContent()).toMatch(/^3 blocks reviewed/);
+    await expect.poll(() => page.locator('#session-progress').textContent()).toMatch(/^3 of \d+ decided/);
   });
 
   it('undoes the last correction with u', async () => {
@@ -107,10 +108,19 @@ describe('review page workflow', () => {
     await expect.poll(statusText).toMatch(/^Undone/);
     expect(await page.locator('.block.current').getAttribute('data-label')).toBe(last.from);
     const stored = (await reviewArticle(last.articleId)).blocks[last.blockIndex];
-    // The undo is a decision of its own, restoring the model's label.
+    // The undo takes the decision back: the model's label again, and no decision on the block.
     expect(stored.label).toBe(last.from);
-    expect(stored.review!.correctionId).toBeGreaterThan(before);
-    expect(stored.review!.reviewer).toBe(REVIEWER);
+    expect(stored.review).toBeNull();
+    expect(before).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#stats').textContent()).toMatch(/^2 blocks reviewed/);
+    await expect.poll(() => page.locator('#session-progress').textContent()).toMatch(/^2 of \d+ decided/);
+  });
+
+  it('skips a block with s, leaving it undecided', async () => {
+    const before = Number(await page.locator('.block.current').getAttribute('data-block'));
+    await page.keyboard.press('s');
+    await expect.poll(() => page.locator('#session-progress').textContent()).toMatch(/^2 of \d+ decided, 1 skipped/);
+    expect(Number(await page.locator('.block.current').getAttribute('data-block'))).not.toBe(before);
   });
 
   it('relabels a whole listing with l in one request', async () => {
@@ -146,6 +156,16 @@ describe('review page workflow', () => {
     await watch.screenshot('flow-03-listing');
   });
 
+  it('confirms every undecided block of the page with a', async () => {
+    const before = (await reviewArticle(server.articleIds[0])).blocks.filter((block) => block.review === null).length;
+    expect(before).toBeGreaterThan(0);
+    await page.keyboard.press('a');
+    await expect.poll(statusText).toMatch(new RegExp(`^The page's ${before} undecided blocks? confirmed`));
+    const { blocks } = await reviewArticle(server.articleIds[0]);
+    for (const block of blocks) expect(block.review, String(block.index)).not.toBeNull();
+    expect(await page.locator('.article-view .block:not(.reviewed)').count()).toBe(0);
+  });
+
   it('puts back what the server holds when someone relabelled a block first', async () => {
     await page.keyboard.press('j');
     const current = page.locator('.block.current');
@@ -172,7 +192,8 @@ describe('review page workflow', () => {
     await page.getByRole('button', { name: 'Export corrections to fixtures' }).click();
     await page.locator('.export-result .written li').first().waitFor();
     const slugs = await page.locator('.export-result .written li .mono').allTextContents();
-    const reviewedPages = new Set([...relabelled.map((block) => block.articleId), server.articleIds[0]]).size;
+    // The third relabel was undone: only pages with a standing decision are exported.
+    const reviewedPages = new Set([...relabelled.slice(0, 2).map((block) => block.articleId), server.articleIds[0]]).size;
     expect(slugs.length).toBe(reviewedPages);
     for (const slug of slugs) {
       expect(readdirSync(server.fixturesDir)).toContain(slug);
@@ -238,7 +259,7 @@ describe('review page workflow', () => {
     // Focus moves to the next step after a promotion.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('reprocess-button');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('#reprocess-progress-text').textContent()).toContain(`pages with ${candidate}`);
+    await expect.poll(() => page.locator('#reprocess-progress-text').textContent()).toContain(`pages stored with ${candidate}`);
     await watch.screenshot('flow-08-promoted');
   });
 
@@ -252,8 +273,18 @@ describe('review page workflow', () => {
     // The candidate stays on disk for a later promotion; nothing earlier is left to roll back to.
     expect((body.models as { version: string }[]).map((model) => model.version)).toContain(candidate);
     await expect.poll(() => page.locator('#rollback-button').count()).toBe(0);
+    expect(await page.locator('#no-rollback').textContent()).toContain('already rolled back');
     expect(await page.locator(`.candidate button[data-version="${candidate}"]`, { hasText: 'Promote' }).count()).toBe(1);
+    // Stored articles carry the candidate's labels (or would, once reprocessed): the panel says so.
+    expect(body.articlesByModel).toBeDefined();
     await watch.screenshot('flow-09-rolled-back', { fullPage: true });
+  });
+
+  it('leaves status messages behind on the view they belong to', async () => {
+    expect(await statusText()).not.toBe('');
+    await page.getByRole('link', { name: 'Queue' }).click();
+    await page.locator('.queue-view').waitFor();
+    expect(await statusText()).toBe('');
   });
 
   it('ran nothing foreign: no dialog, no error, no CSP violation, no request off 127.0.0.1', async () => {

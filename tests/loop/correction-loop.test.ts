@@ -97,10 +97,24 @@ describe('correction loop', () => {
       payload: { reviewer: 'loop-test', corrections },
     });
     expect(posted.statusCode).toBe(201);
+    // Then one key (a) says the rest of the page is right: a confirmation of every other block,
+    // without which the export would teach only the corrected blocks.
+    const fixed = new Set(corrections.map((correction: { blockIndex: number }) => correction.blockIndex));
+    const confirmations = view.blocks
+      .filter((block: { index: number }) => !fixed.has(block.index))
+      .map((block: { index: number; label: Label }) => ({ blockIndex: block.index, label: block.label, expected: block.label }));
+    const confirmed = await app.inject({
+      method: 'POST',
+      url: `/v1/review/articles/${article.id}/corrections`,
+      headers: AUTH,
+      payload: { reviewer: 'loop-test', corrections: confirmations },
+    });
+    expect(confirmed.statusCode).toBe(201);
 
     const exported = await app.inject({ method: 'POST', url: '/v1/review/export', headers: AUTH, payload: {} });
     expect(exported.statusCode).toBe(200);
     expect(exported.json().written).toHaveLength(1);
+    expect(exported.json().written[0].reviewed).toBe(view.blocks.length);
     expect(exported.json().skipped).toEqual([]);
 
     const started = await app.inject({ method: 'POST', url: '/v1/review/train', headers: AUTH, payload: { reviewer: 'loop-test' } });

@@ -7,7 +7,8 @@ import { analyzePage, moderate } from '../../src/pipeline.js';
 import { ExportMismatchError, exportReviewedPages, labelPageHtml, reviewSlug, verifyFixture } from '../../src/review/export.js';
 import { openStore } from '../../src/storage/open-store.js';
 import type { Store, StoredArticle } from '../../src/storage/store.js';
-import { labelFixture, loadFixture, loadFixtures } from '../../src/train/fixtures.js';
+import { fitModel } from '../../src/train/train.js';
+import { labelFixture, loadFixture, loadFixtures, UNREVIEWED_LABEL, type LabeledPage } from '../../src/train/fixtures.js';
 import { LABELS, type Label } from '../../src/types.js';
 
 const model = loadModel();
@@ -68,15 +69,23 @@ function other(label: Label): Label {
   return LABELS[(LABELS.indexOf(label) + 1) % LABELS.length];
 }
 
-async function relabel(article: StoredArticle, changes: { index: number; label: Label }[]): Promise<Label[]> {
+type Taught = Label | typeof UNREVIEWED_LABEL;
+
+/** Record the decisions; returns what the export should teach: the decided labels, every other block unreviewed. */
+async function relabel(article: StoredArticle, changes: { index: number; label: Label }[]): Promise<Taught[]> {
   await store.addCorrections(
     article.id,
     changes.map(({ index, label }) => ({ blockIndex: index, label, expected: article.blocks[index].label })),
     'export-test',
   );
-  const labels = article.blocks.map((block) => block.label);
+  const labels: Taught[] = article.blocks.map(() => UNREVIEWED_LABEL);
   for (const { index, label } of changes) labels[index] = label;
   return labels;
+}
+
+/** What a labeled page teaches per block: its gold label, or unreviewed. */
+function taught(page: LabeledPage): Taught[] {
+  return page.gold.map((gold, i) => (page.unreviewed?.[i] ? UNREVIEWED_LABEL : gold));
 }
 
 /**
@@ -89,7 +98,7 @@ function withAgreeingLede(article: StoredArticle, changes: { index: number; labe
   const labelOf = (i: number) => changes.find((change) => change.index === i)?.label ?? article.blocks[i].label;
   const runs = article.blocks.map((block, i) => ({ block, i })).filter(({ block }) => block.path.startsWith(`${lede}::run(`));
   const label = labelOf(runs[0].i);
-  return [...changes, ...runs.filter(({ i }) => labelOf(i) !== label).map(({ i }) => ({ index: i, label }))];
+  return [...changes, ...runs.filter(({ i }) => !changes.some((change) => change.index === i)).map(({ i }) => ({ index: i, label }))];
 }
 
 const fixturesDir = () => join(dir, 'fixtures');
@@ -124,7 +133,8 @@ describe('exportReviewedPages', () => {
     expect(written.slug).toBe(reviewSlug(url, article.pageId));
     expect(written.dir).toBe(join(fixturesDir(), written.slug));
     expect(written.blocks).toBe(article.blocks.length);
-    expect(written.corrected).toBe(expected.filter((label, i) => label !== article.blocks[i].label).length);
+    expect(written.corrected).toBe(expected.filter((label, i) => label !== UNREVIEWED_LABEL && label !== article.blocks[i].label).length);
+    expect(written.reviewed).toBe(expected.filter((label) => label !== UNREVIEWED_LABEL).length);
     expect(written.warnings).toEqual([]);
 
     const fixture = loadFixture(written.dir);
@@ -132,7 +142,7 @@ describe('exportReviewedPages', () => {
     expect(fixture.meta.notes).toContain(article.pageId);
     const read = labelFixture(fixture);
     expect(read.analysis.blocks.map((block) => block.path)).toEqual(article.blocks.map((block) => block.path));
-    expect(read.gold).toEqual(expected);
+    expect(taught(read)).toEqual(expected);
     // Scripts are cut as the pipeline cuts them; the labels are the only addition.
     expect(fixture.html).not.toContain('window.tracker');
     expect(fixture.html.match(/data-winnow-label=/g)!.length).toBeGreaterThanOrEqual(article.blocks.length - runs.length);
@@ -192,15 +202,16 @@ describe('exportReviewedPages', () => {
     const article = await storePage('https://www.harbour-gazette.example/news/again', harbourPage());
     const first = await relabel(article, withAgreeingLede(article, [{ index: 1, label: other(article.blocks[1].label) }]));
     const once = await exportReviewedPages(store, { fixturesDir: fixturesDir() });
-    expect(labelFixture(loadFixture(once.written[0].dir)).gold).toEqual(first);
+    expect(taught(labelFixture(loadFixture(once.written[0].dir)))).toEqual(first);
 
     const footer = indexOf(article, 'body > footer:nth-of-type(1) > p:nth-of-type(1)');
-    await store.addCorrections(article.id, [{ blockIndex: footer, label: other(first[footer]), expected: first[footer] }], 'export-test');
+    const footerLabel = other(article.blocks[footer].label);
+    await store.addCorrections(article.id, [{ blockIndex: footer, label: footerLabel, expected: article.blocks[footer].label }], 'export-test');
     const twice = await exportReviewedPages(store, { fixturesDir: fixturesDir(), pageIds: [article.pageId] });
     expect(twice.written[0].slug).toBe(once.written[0].slug);
     const second = [...first];
-    second[footer] = other(first[footer]);
-    expect(labelFixture(loadFixture(twice.written[0].dir)).gold).toEqual(second);
+    second[footer] = footerLabel;
+    expect(taught(labelFixture(loadFixture(twice.written[0].dir)))).toEqual(second);
     expect(readdirSync(fixturesDir())).toEqual([once.written[0].slug]);
     // The folder is a fixtures folder training can read as it is.
     expect(loadFixtures(fixturesDir()).map((page) => page.slug)).toEqual([once.written[0].slug]);
@@ -224,7 +235,7 @@ describe('exportReviewedPages', () => {
     const result = await exportReviewedPages(store, { fixturesDir: fixturesDir(), engine: 'jsdom' });
     expect(result.skipped).toEqual([]);
     expect(result.written[0].warnings).toEqual([]);
-    expect(labelFixture(loadFixture(result.written[0].dir), { engine: 'jsdom' }).gold).toEqual(expected);
+    expect(taught(labelFixture(loadFixture(result.written[0].dir), { engine: 'jsdom' }))).toEqual(expected);
     expect(JSON.parse(readFileSync(join(result.written[0].dir, 'meta.json'), 'utf8')).source).toBe('review-export');
   });
 
@@ -242,5 +253,65 @@ describe('exportReviewedPages', () => {
     expect(() => verifyFixture(fixture, blocks.slice(1), labeled.labels.slice(1))).toThrow(
       new RegExp(`has ${blocks.length} blocks where the stored article has ${blocks.length - 1}; differing paths: ${blocks[0].path.replace(/[()]/g, '\\$&')}`),
     );
+  });
+});
+
+describe('exports carry only what a person decided', () => {
+  it('exports nothing after p then u on one block', async () => {
+    const article = await storePage('https://www.harbour-gazette.example/news/undone', harbourPage());
+    const block = article.blocks[1];
+    const to: Label = block.label === 'promo' ? 'boilerplate' : 'promo';
+    const [made] = await store.addCorrections(article.id, [{ blockIndex: 1, label: to, expected: block.label }], 'export-test');
+    await store.addCorrections(article.id, [{ blockIndex: 1, label: block.label, expected: to, undoes: made.id }], 'export-test');
+
+    expect(await store.listReviewedPages()).toEqual([]);
+    expect((await store.blockReviews(article.pageId)).size).toBe(0);
+    const result = await exportReviewedPages(store, { fixturesDir: fixturesDir() });
+    expect(result.written).toEqual([]);
+    expect(existsSync(fixturesDir()) ? readdirSync(fixturesDir()) : []).toEqual([]);
+    // The undone block is unreviewed again, so the queue may offer it and the stats do not count it.
+    expect((await store.reviewStats()).reviewedBlocks).toBe(0);
+  });
+
+  it('undoing the second of two decisions leaves the first one standing', async () => {
+    const article = await storePage('https://www.harbour-gazette.example/news/twice', harbourPage());
+    const block = article.blocks[1];
+    const first = other(block.label);
+    const second = other(first);
+    await store.addCorrections(article.id, [{ blockIndex: 1, label: first, expected: block.label }], 'export-test');
+    const [made] = await store.addCorrections(article.id, [{ blockIndex: 1, label: second, expected: first }], 'export-test');
+    await store.addCorrections(article.id, [{ blockIndex: 1, label: first, expected: second, undoes: made.id }], 'export-test');
+    expect((await store.blockReviews(article.pageId)).get(block.path)?.label).toBe(first);
+  });
+
+  it('marks the blocks nobody decided unreviewed, and training leaves them out', async () => {
+    const article = await storePage('https://www.harbour-gazette.example/news/partial', harbourPage());
+    const footer = indexOf(article, 'body > footer:nth-of-type(1) > p:nth-of-type(1)');
+    const paragraph = indexOf(article, 'body > main:nth-of-type(1) > article:nth-of-type(1) > p:nth-of-type(2)');
+    // One relabel and one confirmation (the label the block already had).
+    const expected = await relabel(article, [
+      { index: footer, label: other(article.blocks[footer].label) },
+      { index: paragraph, label: article.blocks[paragraph].label },
+    ]);
+    const result = await exportReviewedPages(store, { fixturesDir: fixturesDir() });
+    expect(result.written).toHaveLength(1);
+    expect(result.written[0]).toMatchObject({ reviewed: 2, corrected: 1, blocks: article.blocks.length });
+    const fixture = loadFixture(result.written[0].dir);
+    expect(fixture.meta.notes).toContain(`2 of ${article.blocks.length} blocks decided by reviewers (1 relabeled, 1 confirmed)`);
+    expect(fixture.meta.notes).toContain(`the other ${article.blocks.length - 2} are marked unreviewed and not trained on`);
+    const read = labelFixture(fixture);
+    expect(taught(read)).toEqual(expected);
+    expect(fitModel([read], { context: false }).trainedOn.blocks).toBe(2);
+  });
+
+  it('accepts unreviewed labels on exported pages only', () => {
+    const html = harbourPage().replace('<footer>', '<footer data-winnow-label="unreviewed">').replace('<body>', '<body data-winnow-label="editorial">');
+    const page = (source?: 'hand-written' | 'review-export') => ({ slug: 'marked', dir: '', html, meta: { template: 't', language: 'en', ...(source ? { source } : {}) } });
+    expect(() => labelFixture(page())).toThrow(/only for pages exported from review/);
+    expect(() => labelFixture(page('hand-written'))).toThrow(/only for pages exported from review/);
+    const read = labelFixture(page('review-export'));
+    const footer = read.analysis.blocks.findIndex((block) => block.path.startsWith('body > footer'));
+    expect(read.unreviewed?.[footer]).toBe(true);
+    expect(read.unreviewed?.filter(Boolean)).toHaveLength(1);
   });
 });

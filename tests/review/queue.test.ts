@@ -25,6 +25,8 @@ function candidate(overrides: Partial<ReviewCandidate> & { site: string | null; 
     listingKey: null,
     topFeatures: [],
     fallback: false,
+    listingLabel: null,
+    audit: false,
     ...overrides,
   };
 }
@@ -138,3 +140,42 @@ describe('rankReviewQueue', () => {
     }
   });
 });
+
+describe('finding confident errors', () => {
+  it('ranks a confident block that differs from the rest of its listing above plain low confidence, with its reason', () => {
+    const sure = candidate({ site: 'a.example', articleId: 'a1', blockIndex: 3, confidence: 0.97, label: 'editorial', listingSize: 8, listingKey: 'rail', listingLabel: 'promo' });
+    const unsure = candidate({ site: 'a.example', articleId: 'a1', blockIndex: 9, confidence: 0.5 });
+    const queue = rankReviewQueue([unsure, sure]);
+    expect(queue[0].blockIndex).toBe(3);
+    expect(queue[0].reasons).toEqual(['listing_disagrees']);
+    expect(queue[1].reasons).toEqual(['low_confidence']);
+  });
+
+  it('marks blocks of sites the model never trained on', () => {
+    const seen = candidate({ site: 'known.example', articleId: 'k1', blockIndex: 0 });
+    const fresh = candidate({ site: 'new.example', articleId: 'n1', blockIndex: 0 });
+    const queue = rankReviewQueue([seen, fresh], { seenSites: new Set(['known.example']) });
+    expect(queue[0].site).toBe('new.example');
+    expect(queue[0].reasons).toContain('new_site');
+    expect(queue[1].reasons).not.toContain('new_site');
+  });
+
+  it('keeps slots for the random audit sample and spreads it through the queue', () => {
+    const doubtful = Array.from({ length: 30 }, (_, i) => candidate({ site: `s${i % 5}.example`, articleId: `d${i}`, blockIndex: 0 }));
+    const audits = Array.from({ length: 3 }, (_, i) => candidate({ site: 'x.example', articleId: `x${i}`, blockIndex: 0, confidence: 0.99, audit: true }));
+    const queue = rankReviewQueue([...doubtful, ...audits], { limit: 12 });
+    expect(queue).toHaveLength(12);
+    const positions = queue.flatMap((item, i) => (item.audit ? [i] : []));
+    expect(positions).toHaveLength(3);
+    for (const i of positions) expect(queue[i].reasons).toEqual(['audit']);
+    // Not bunched at the end.
+    expect(positions[0]).toBeLessThan(6);
+  });
+
+  it('puts fallback pages first, still', () => {
+    const fallback = candidate({ site: 'f.example', articleId: 'f1', blockIndex: 0, confidence: 0.99, fallback: true });
+    const listing = candidate({ site: 'a.example', articleId: 'a1', blockIndex: 0, confidence: 0.1, listingSize: 8, listingKey: 'r', listingLabel: 'promo', smoothedBy: 'listing', readability: 0 });
+    expect(rankReviewQueue([listing, fallback])[0].articleId).toBe('f1');
+  });
+});
+

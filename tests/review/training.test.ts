@@ -81,7 +81,8 @@ describe('TrainingRunner', () => {
     expect(stages).toEqual(['starting', 'analysing pages', 'folds', 'fitting', 'comparing', 'saving']);
     expect(running).toContainEqual({ stage: 'analysing pages', done: 8, total: 8 });
     expect(running).toContainEqual({ stage: 'folds', done: 5, total: 5 });
-    expect(running).toContainEqual({ stage: 'comparing', done: 8, total: 8 });
+    // Comparing: the current model's configuration refitted on each of the 5 folds, then the 8 pages labelled.
+    expect(running).toContainEqual({ stage: 'comparing', done: 13, total: 13 });
     const analysed = running.filter((progress) => progress.stage === 'analysing pages').map((progress) => progress.done);
     expect(analysed).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     expect(updates.at(-1)!.state).toBe('done');
@@ -93,7 +94,8 @@ describe('TrainingRunner', () => {
     expect(registry.report(job.candidate!)).toEqual(job.report);
     expect(job.report).toMatchObject({ candidate: job.candidate, current: shipped.version, pages: 8, reviewedPages: 1 });
     expect(job.report!.reviewed).not.toBeNull();
-    expect(job.report!.method).toContain('in-sample');
+    expect(job.report!.method).toContain('same folds');
+    expect(job.report!.deployed.all.method).toContain('in-sample');
 
     // Trained exactly as `winnow train` trains on the same fixtures.
     const plainDir = join(work, 'plain-models');

@@ -616,14 +616,16 @@ export function describeStoreContract(
         expect(await counted({ model: 'nb-2' })).toEqual([[reprocessed.id, 2]]);
       });
 
-      it('is append-only: an undo is a new row that restores the label it replaced', async () => {
+      it('is append-only: an undo is a new row that restores the label and takes the decision back', async () => {
         const stored = await storeArticle(URL_A);
         const [relabelled] = await store.addCorrections(stored.id, [relabel(3, 'editorial', 'promo')], 'ada');
         const [undo] = await store.addCorrections(stored.id, [relabel(3, 'promo', 'editorial', relabelled.id)], 'bob');
         expect(undo).toMatchObject({ blockIndex: 3, previousLabel: 'promo', label: 'editorial', undoes: relabelled.id, reviewer: 'bob' });
         expect(undo.id).toBeGreaterThan(relabelled.id);
         expect(await store.listCorrections()).toEqual([relabelled, undo]);
-        expect((await store.blockReviews(stored.pageId)).get(stored.blocks[3].path)).toMatchObject({ label: 'editorial', correctionId: undo.id });
+        // The block is unreviewed again: an undo is not a decision of its own.
+        expect((await store.blockReviews(stored.pageId)).has(stored.blocks[3].path)).toBe(false);
+        expect(await store.listReviewedPages()).toEqual([]);
       });
 
       it('refuses an undo of another block, of an unknown correction, or to another label', async () => {
@@ -738,6 +740,8 @@ export function describeStoreContract(
           listingKey: null,
           topFeatures: footer.topFeatures,
           fallback: false,
+          listingLabel: null,
+          audit: false,
         });
         expect(candidates[3]).toMatchObject({ blockIndex: 8, rawLabel: 'boilerplate', smoothedBy: 'listing', listingSize: 4, listingKey: 'aside>div.cards>div' });
         // Confident blocks come back only when smoothed.
@@ -792,20 +796,20 @@ export function describeStoreContract(
         await expect(store.listReviewCandidates({ maxConfidence: Number.NaN })).rejects.toMatchObject({ code: 'bad_input' });
       });
 
-      it('counts corrections, reviewed and changed blocks, pages and reviewers', async () => {
+      it('counts corrections, reviewed and changed blocks, pages and reviewers (undone decisions are not reviews)', async () => {
         expect(await store.reviewStats()).toEqual({ corrections: 0, reviewedBlocks: 0, changedBlocks: 0, reviewedPages: 0, byReviewer: [] });
         expect(await store.listReviewedPages()).toEqual([]);
         const a = await storeArticle('https://news.example.com/a');
         const b = await storeArticle('https://news.example.com/b');
-        await store.addCorrections(a.id, [relabel(5, 'promo', 'boilerplate'), relabel(2, 'editorial', 'editorial')], 'bob');
+        const [bobs] = await store.addCorrections(a.id, [relabel(5, 'promo', 'boilerplate'), relabel(2, 'editorial', 'editorial')], 'bob');
         const [relabelled] = await store.addCorrections(a.id, [relabel(3, 'editorial', 'promo')], 'ada');
-        const [undo] = await store.addCorrections(a.id, [relabel(3, 'promo', 'editorial', relabelled.id)], 'ada');
+        await store.addCorrections(a.id, [relabel(3, 'promo', 'editorial', relabelled.id)], 'ada');
         await store.addCorrections(b.id, [relabel(0, 'boilerplate', 'promo'), relabel(1, 'boilerplate', 'promo')], 'cy');
         const [backOnB] = await store.addCorrections(b.id, [relabel(1, 'promo', 'boilerplate')], 'cy');
         const stats = await store.reviewStats();
         expect(stats).toEqual({
           corrections: 7,
-          reviewedBlocks: 5,
+          reviewedBlocks: 4,
           changedBlocks: 2,
           reviewedPages: 2,
           byReviewer: [
@@ -816,7 +820,7 @@ export function describeStoreContract(
         });
         expect(await store.listReviewedPages()).toEqual([
           { pageId: b.pageId, lastCorrectedAt: backOnB.createdAt, corrections: 3 },
-          { pageId: a.pageId, lastCorrectedAt: undo.createdAt, corrections: 4 },
+          { pageId: a.pageId, lastCorrectedAt: bobs.createdAt, corrections: 2 },
         ]);
 
         // Reprocessed without blocks 0 and 1: each is compared with the label it had when first reviewed.
@@ -826,7 +830,7 @@ export function describeStoreContract(
         const agreeing = makeArticle();
         agreeing.blocks[0] = { ...agreeing.blocks[0], label: 'promo' };
         await store.saveArticle(b.pageId, agreeing);
-        expect(await store.reviewStats()).toMatchObject({ corrections: 7, reviewedBlocks: 5, changedBlocks: 1, reviewedPages: 2 });
+        expect(await store.reviewStats()).toMatchObject({ corrections: 7, reviewedBlocks: 4, changedBlocks: 1, reviewedPages: 2 });
       });
 
       it('pages through done pages in id order', async () => {

@@ -1,7 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { explainBlock } from '../../review/explain.js';
+import { renderStoredPage } from '../../review/page-render.js';
 import { reviewReasons } from '../../review/queue.js';
 import type { CorrectionInput } from '../../review/types.js';
 import type { StoredArticle, Store } from '../../storage/store.js';
+import type { Label } from '../../types.js';
 import { ApiError, errorBodySchema } from '../errors.js';
 import { bearerSecurity } from '../schemas.js';
 import { filterOf, listQuerySchema, type ListQuery } from './articles.js';
@@ -68,13 +71,46 @@ export const reviewArticlesRoutes: FastifyPluginAsync<ReviewArticlesRouteOptions
     async (request) => {
       const article = await findArticle(store, request.params.id);
       const reviews = await store.blockReviews(article.pageId);
-      const blocks = article.blocks.map((block) => {
+      const listingLabels = listingMajorities(article);
+      const blocks = article.blocks.map((block, i) => {
         const review = reviews.get(block.path) ?? null;
-        const reasons = reviewReasons({ ...block, smoothedBy: block.smoothedBy ?? null, fallback: article.fallback && block.label === 'editorial' });
-        return { ...block, label: review?.label ?? block.label, modelLabel: block.label, review, reasons };
+        const reasons = reviewReasons({
+          ...block,
+          smoothedBy: block.smoothedBy ?? null,
+          fallback: article.fallback && block.label === 'editorial',
+          listingLabel: block.listingKey === null ? null : (listingLabels.get(block.listingKey) ?? null),
+        });
+        const before = article.blocks.slice(Math.max(0, i - 6), i).map((other) => other.text);
+        return { ...block, label: review?.label ?? block.label, modelLabel: block.label, review, reasons, why: explainBlock(block, before) };
       });
       const { id, pageId, url, title, siteName, model, createdAt, html, fallback } = article;
       return { article: { id, pageId, url, title, siteName, model, createdAt, html, fallback }, blocks };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/review/articles/:id/page',
+    {
+      schema: {
+        summary: 'The stored page as it was scraped, made inert, with each block element marked data-winnow-block',
+        description:
+          'Scripts, event handlers, frames, forms, stylesheets and every URL are removed, so nothing runs and nothing is fetched from the scraped site. ' +
+          'Show it only in a sandboxed frame without scripts.',
+        security: bearerSecurity,
+        params: idParamsSchema,
+        response: {
+          200: { type: 'object', required: ['html'], properties: { html: { type: 'string', description: "inner HTML of the page's body" } } },
+          400: errorBodySchema,
+          401: errorBodySchema,
+          404: errorBodySchema,
+        },
+      },
+    },
+    async (request) => {
+      const article = await findArticle(store, request.params.id);
+      const [page, raw] = await Promise.all([store.getPage(article.pageId), store.getRawPage(article.pageId)]);
+      if (!raw) throw new ApiError('WINNOW_ERR_NOT_FOUND', `the raw page of article ${article.id} is not stored`);
+      return { html: renderStoredPage(raw, page?.contentType ?? null, article) };
     },
   );
 
@@ -114,6 +150,23 @@ async function findArticle(store: Store, id: string): Promise<StoredArticle> {
   const article = await store.getArticle(id);
   if (!article) throw new ApiError('WINNOW_ERR_NOT_FOUND', `no article ${id}`);
   return article;
+}
+
+/** Per listing key, the label most of its blocks carry (ties: the first label by name, as the store's queue). */
+function listingMajorities(article: StoredArticle): Map<string, Label> {
+  const counts = new Map<string, Map<Label, number>>();
+  for (const block of article.blocks) {
+    if (block.listingKey === null) continue;
+    const byLabel = counts.get(block.listingKey) ?? new Map<Label, number>();
+    byLabel.set(block.label, (byLabel.get(block.label) ?? 0) + 1);
+    counts.set(block.listingKey, byLabel);
+  }
+  const majorities = new Map<string, Label>();
+  for (const [key, byLabel] of counts) {
+    const [best] = [...byLabel].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    majorities.set(key, best[0]);
+  }
+  return majorities;
 }
 
 function firstDuplicate(values: number[]): number | undefined {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { exportReviewedPages } from '../../review/export.js';
-import type { ModelRegistry } from '../../review/registry.js';
+import { rollbackTarget, type ModelRegistry } from '../../review/registry.js';
 import type { TrainingRunner } from '../../review/training.js';
 import type { Store } from '../../storage/store.js';
 import { ApiError, errorBodySchema } from '../errors.js';
@@ -112,11 +112,20 @@ export const reviewModelsRoutes: FastifyPluginAsync<ReviewModelsRouteOptions> = 
         response: {
           200: {
             type: 'object',
-            required: ['current', 'models', 'history'],
+            required: ['current', 'models', 'history', 'rollbackTo', 'articlesByModel'],
             properties: {
               current: { type: ['string', 'null'], description: 'null until a model is trained' },
               models: { type: 'array', items: modelEntrySchema },
               history: { type: 'array', items: promotionRecordSchema },
+              rollbackTo: {
+                type: ['string', 'null'],
+                description: 'the model a rollback restores: what the latest promotion still in effect replaced (null when every promotion was rolled back)',
+              },
+              articlesByModel: {
+                type: 'object',
+                additionalProperties: { type: 'integer' },
+                description: 'stored articles per model version: any besides the current model need reprocessing',
+              },
             },
           },
           401: errorBodySchema,
@@ -125,7 +134,9 @@ export const reviewModelsRoutes: FastifyPluginAsync<ReviewModelsRouteOptions> = 
     },
     async () => {
       const models = registry.list();
-      return { current: models.find((entry) => entry.isCurrent)?.version ?? null, models, history: registry.history() };
+      const history = registry.history();
+      const articlesByModel = await store.countArticlesByModel();
+      return { current: models.find((entry) => entry.isCurrent)?.version ?? null, models, history, rollbackTo: rollbackTarget(history), articlesByModel };
     },
   );
 

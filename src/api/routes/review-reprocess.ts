@@ -22,10 +22,25 @@ export interface ReviewReprocessRouteOptions {
 
 const jobAnswer = { type: 'object', required: ['job'], properties: { job: reprocessJobSchema } } as const;
 
+/** Job states after which a reprocess job adds no more work. */
+const ENDED_STATES = new Set(['completed', 'failed']);
+
+/**
+ * A reprocess job's progress with `finished`: the reprocess job itself only queues one moderate
+ * job per page and completes long before those have run, so a run is finished when every page
+ * it covers is stored with its model (or the job failed), not when the job completes.
+ */
+export function withFinished<T extends { state: string; progress: { done: number; total: number } }>(job: T): T & { finished: boolean } {
+  const finished = job.state === 'failed' || (job.state === 'completed' && job.progress.done >= job.progress.total);
+  return { ...job, finished };
+}
+
 /**
  * `POST /v1/review/reprocess` moderates every stored page again with the current model, through
  * a `reprocess` job the workers run; `GET /v1/review/reprocess/:id` reports how far it got.
- * There is one job per model version, so asking twice for the same model reports the first job.
+ * There is one job per model version, so asking twice while a run goes on reports that run. A
+ * run of this model that ended earlier (before a promotion and a rollback back to this model,
+ * say) is replaced by a new one when stored articles carry another model.
  */
 export const reviewReprocessRoutes: FastifyPluginAsync<ReviewReprocessRouteOptions> = async (app, { store, registry, access, queue }) => {
   const requireQueue = (): ReprocessQueue => {
@@ -55,12 +70,20 @@ export const reviewReprocessRoutes: FastifyPluginAsync<ReviewReprocessRouteOptio
       const reprocess = requireQueue();
       const model = await reviewCall(() => registry.current());
       await access.ensureUp();
-      const { jobId } = await access.run(() => enqueueReprocess(reprocess, { model, by: request.body.reviewer }));
-      request.log.info({ jobId, model, reviewer: request.body.reviewer }, 'reprocessing queued');
+      const by = request.body.reviewer;
+      let enqueued = await access.run(() => enqueueReprocess(reprocess, { model, by }));
+      if (!enqueued.created && ENDED_STATES.has(String(enqueued.existingState)) && (await othersStored(store, model))) {
+        const ended = enqueued.jobId;
+        await access.run(async () => (await reprocess.getJob(ended))?.remove());
+        enqueued = await access.run(() => enqueueReprocess(reprocess, { model, by }));
+        request.log.info({ jobId: ended, model }, 'an ended reprocess run of this model was replaced: stored articles carry other models');
+      }
+      const { jobId } = enqueued;
+      request.log.info({ jobId, model, reviewer: by }, 'reprocessing queued');
       const job = await access.run(() => reprocessProgress(reprocess, store, jobId));
       // Only a run that had finished and was evicted in between can be missing here.
       if (!job) throw new ApiError('WINNOW_ERR_NOT_FOUND', `reprocess job ${jobId} is no longer kept in the queue`);
-      return reply.code(202).send({ job });
+      return reply.code(202).send({ job: withFinished(job) });
     },
   );
 
@@ -82,7 +105,13 @@ export const reviewReprocessRoutes: FastifyPluginAsync<ReviewReprocessRouteOptio
       const reprocess = requireQueue();
       const job = await access.run(() => reprocessProgress(reprocess, store, request.params.id));
       if (!job) throw new ApiError('WINNOW_ERR_NOT_FOUND', `no reprocess job ${request.params.id}`);
-      return { job };
+      return { job: withFinished(job) };
     },
   );
 };
+
+/** Whether any stored article carries a model other than `model`. */
+async function othersStored(store: Store, model: string): Promise<boolean> {
+  const counts = await store.countArticlesByModel();
+  return Object.entries(counts).some(([version, articles]) => version !== model && articles > 0);
+}

@@ -1,3 +1,4 @@
+import { REVIEW_REASONS } from '../../review/queue.js';
 import { LABELS } from '../../types.js';
 import { articleSummarySchema, blockSchema } from '../schemas.js';
 
@@ -112,8 +113,9 @@ export const reviewBlockSchema = {
     reasons: {
       type: 'array',
       description: "why the review queue would offer the block (the model's verdict, before any review)",
-      items: { type: 'string', enum: ['low_confidence', 'readability_disagrees', 'smoothed', 'fallback'] },
+      items: { type: 'string', enum: [...REVIEW_REASONS] },
     },
+    why: { type: 'array', items: { type: 'string' }, description: 'why the model gave its label, in sentences built from its top features' },
     review: { anyOf: [blockReviewSchema, { type: 'null' }] },
   },
 } as const;
@@ -181,7 +183,10 @@ export const rankedCandidateSchema = {
     listingKey: { type: ['string', 'null'] },
     topFeatures: { type: 'array', items: { type: 'string' } },
     priority: { type: 'number', description: 'higher: more likely wrong' },
-    reasons: { type: 'array', items: { type: 'string', enum: ['low_confidence', 'readability_disagrees', 'smoothed', 'fallback'] } },
+    reasons: { type: 'array', items: { type: 'string', enum: [...REVIEW_REASONS] } },
+    listingLabel: { anyOf: [label, { type: 'null' }], description: 'label most of its listing carries' },
+    audit: { type: 'boolean', description: 'drawn at random among blocks the model was sure of' },
+    why: { type: 'array', items: { type: 'string' }, description: 'why the model gave its label, in sentences built from its top features' },
   },
 } as const;
 
@@ -228,8 +233,38 @@ export const comparisonReportSchema = {
     method: { type: 'string' },
     pages: { type: 'integer' },
     reviewedPages: { type: 'integer' },
-    all: metricsPairSchema,
+    currentTrainingPages: { type: 'integer', description: "pages the current model's configuration trains on in each fold" },
+    all: { ...metricsPairSchema, description: 'both models held out on the same folds of every page' },
     reviewed: { anyOf: [metricsPairSchema, { type: 'null' }], description: 'pages exported from review only (null when there are none)' },
+    deployed: {
+      type: 'object',
+      description: 'the current model file as deployed, in-sample where it was trained: reference only',
+      properties: { all: modelMetricsSchema, reviewed: { anyOf: [modelMetricsSchema, { type: 'null' }] } },
+    },
+    changes: {
+      type: 'object',
+      description: 'reviewed blocks the candidate labels differently from the current model',
+      properties: {
+        fixed: { type: 'integer' },
+        broke: { type: 'integer' },
+        stillWrong: { type: 'integer' },
+        blocks: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              slug: { type: 'string' },
+              path: { type: 'string' },
+              text: { type: 'string' },
+              truth: { type: 'string' },
+              current: { type: 'string' },
+              candidate: { type: 'string' },
+              verdict: { type: 'string', enum: ['fixed', 'broke', 'still wrong'] },
+            },
+          },
+        },
+      },
+    },
   },
 } as const;
 
@@ -314,12 +349,13 @@ export const exportResultSchema = {
       items: {
         type: 'object',
         additionalProperties: true,
-        required: ['slug', 'pageId', 'dir', 'blocks', 'corrected'],
+        required: ['slug', 'pageId', 'dir', 'blocks', 'reviewed', 'corrected'],
         properties: {
           slug: { type: 'string' },
           pageId: { type: 'string' },
           dir: { type: 'string' },
           blocks: { type: 'integer' },
+          reviewed: { type: 'integer', description: 'blocks a person decided (the training truth); the rest are marked unreviewed' },
           corrected: { type: 'integer' },
           warnings: { type: 'array', items: { type: 'string' } },
         },
@@ -336,10 +372,11 @@ export const exportResultSchema = {
 export const reprocessJobSchema = {
   type: 'object',
   additionalProperties: true,
-  required: ['id', 'state', 'progress'],
+  required: ['id', 'state', 'progress', 'finished'],
   properties: {
     id: { type: 'string' },
-    state: { type: 'string' },
+    state: { type: 'string', description: "the reprocess job's own state: it completes once every page is queued, before they are moderated" },
+    finished: { type: 'boolean', description: 'every page the run covers is stored with its model, or the run failed' },
     progress: {
       type: 'object',
       additionalProperties: true,

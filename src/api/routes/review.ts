@@ -27,7 +27,7 @@ export interface ReviewRouteOptions {
 export const reviewRoutes: FastifyPluginAsync<ReviewRouteOptions> = async (app, options) => {
   const { store, access, fixturesDir, registry, training, reprocessQueue } = options;
   await app.register(reviewArticlesRoutes, { store });
-  await app.register(reviewQueueRoutes, { store });
+  await app.register(reviewQueueRoutes, { store, fixturesDir });
   await app.register(reviewModelsRoutes, { store, fixturesDir, registry, training });
   await app.register(reviewReprocessRoutes, { store, registry, access, queue: reprocessQueue });
 };

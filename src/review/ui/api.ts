@@ -64,6 +64,11 @@ export class ReviewApi {
     return this.get(`/v1/review/articles/${encodeURIComponent(id)}`);
   }
 
+  /** The stored page made inert by the server, block elements marked `data-winnow-block`. */
+  storedPage(id: string): Promise<{ html: string }> {
+    return this.get(`/v1/review/articles/${encodeURIComponent(id)}/page`);
+  }
+
   queue(filter: QueueFilter): Promise<{ items: RankedCandidate[]; stats: ReviewStats }> {
     return this.get(`/v1/review/queue${query(filter)}`);
   }

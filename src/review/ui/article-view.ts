@@ -1,6 +1,7 @@
 import { sanitizedArticle } from './article-html.js';
 import { itemFromBlock, type ReviewItem } from './block-card.js';
 import { BlockList } from './block-list.js';
+import { PageFrame } from './page-frame.js';
 import { button, el, percent, when } from './dom.js';
 import { announce, describeError } from './status.js';
 import { LABELS, type ReviewBlock } from './types.js';
@@ -13,7 +14,7 @@ import type { View, ViewContext } from './view.js';
 export async function articleView(context: ViewContext, id: string): Promise<View> {
   const { article, blocks } = await context.api.getArticle(id);
   const items = blocks.map((block) => itemFromBlock(article.id, block));
-  const list = new BlockList(items, context.relabeler, async (item) => listingOf(items, item), 'Blocks of the article');
+  const list = new BlockList(items, context.relabeler, async (item) => listingOf(items, item), 'Blocks of the article', true);
 
   const htmlPanel = el('div', { className: 'article-html', attrs: { id: 'article-html', hidden: true, 'aria-label': 'Article HTML, sanitised' } });
   const toggle = button('Show article HTML', () => {
@@ -30,6 +31,30 @@ export async function articleView(context: ViewContext, id: string): Promise<Vie
     toggle.textContent = showing ? 'Hide article HTML' : 'Show article HTML';
     toggle.setAttribute('aria-expanded', String(showing));
   }, { className: 'toggle-html', attrs: { 'aria-controls': 'article-html', 'aria-expanded': 'false' } });
+
+  // The stored page, rendered inert in a sandboxed frame, blocks outlined by label.
+  let frame: PageFrame | null = null;
+  const framePanel = el('div', { className: 'page-panel', attrs: { id: 'page-panel', hidden: true, 'aria-label': 'The stored page, rendered' } });
+  const pageToggle = button('Show stored page', () => {
+    const showing = framePanel.hidden;
+    if (showing && !frame) {
+      void context.api.storedPage(article.id).then(
+        ({ html }) => {
+          frame = new PageFrame(html, (index) => items.find((item) => item.blockIndex === index)?.label, (index) => list.selectBlock(index));
+          framePanel.replaceChildren(
+            el('p', { className: 'note', text: 'The page as scraped, with scripts, forms, frames, styles and links removed; nothing in it runs or loads. Click a block to select it.' }),
+            frame.element,
+          );
+        },
+        (error: unknown) => announce(`Could not load the stored page: ${describeError(error)}`, 'error'),
+      );
+    }
+    framePanel.hidden = !showing;
+    pageToggle.textContent = showing ? 'Hide stored page' : 'Show stored page';
+    pageToggle.setAttribute('aria-expanded', String(showing));
+  }, { className: 'toggle-page', attrs: { 'aria-controls': 'page-panel', 'aria-expanded': 'false' } });
+  const stopSelect = list.onSelect((item) => frame?.show(item.blockIndex));
+  const stopFrame = context.relabeler.subscribe((changes) => frame?.update(changes.filter((change) => change.articleId === article.id)));
 
   const reviewed = el('dd');
   const counts = el('ul', { className: 'label-counts', attrs: { 'aria-label': 'Blocks per label' } });
@@ -59,11 +84,14 @@ export async function articleView(context: ViewContext, id: string): Promise<Vie
       el('div', {}, el('dt', { text: 'Reviewed' }), reviewed),
     ),
     counts,
-    el('div', { className: 'toolbar' }, toggle),
+    el('div', { className: 'toolbar' }, toggle, pageToggle),
     htmlPanel,
+    framePanel,
     list.element,
   );
   const dispose = (): void => {
+    stopSelect();
+    stopFrame();
     unsubscribe();
     list.dispose();
   };

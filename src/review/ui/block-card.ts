@@ -14,6 +14,7 @@ export interface ReviewItem {
   confidence: number;
   readability: number;
   topFeatures: string[];
+  why: string[];
   listingSize: number;
   listingKey: string | null;
   rawLabel: Label | null;
@@ -35,6 +36,7 @@ export function itemFromBlock(articleId: string, block: ReviewBlock): ReviewItem
     confidence: block.confidence,
     readability: block.readability,
     topFeatures: block.topFeatures,
+    why: block.why ?? [],
     listingSize: block.listingSize,
     listingKey: block.listingKey,
     rawLabel: block.rawLabel ?? null,
@@ -55,6 +57,7 @@ export function itemFromCandidate(candidate: RankedCandidate): ReviewItem {
     confidence: candidate.confidence,
     readability: candidate.readability,
     topFeatures: candidate.topFeatures,
+    why: candidate.why ?? [],
     listingSize: candidate.listingSize,
     listingKey: candidate.listingKey,
     rawLabel: candidate.rawLabel,
@@ -75,6 +78,9 @@ const REASON_TEXT: Record<QueueReason, string> = {
   readability_disagrees: 'Readability disagrees',
   smoothed: 'changed by smoothing',
   fallback: 'no block was article: best-guess main region',
+  listing_disagrees: 'differs from the rest of its listing',
+  new_site: 'site the model never trained on',
+  audit: 'random check of a confident label',
 };
 
 const SHORTCUT: Record<Label, string> = { editorial: 'e', promo: 'p', boilerplate: 'b' };
@@ -140,11 +146,25 @@ export class BlockCard {
         item.smoothedBy ? fact('Smoothing', `${item.smoothedBy} rule changed ${item.rawLabel ?? '?'} → ${item.modelLabel}`) : null,
         item.listingSize > 1 ? fact('Listing', `${item.listingSize} alike`) : null,
       ),
+      item.why.length > 0
+        ? el(
+            'div',
+            { className: 'why' },
+            el('span', { className: 'why-title', text: `Why ${item.modelLabel}: ` }),
+            el('ul', { className: 'why-list', attrs: { 'aria-label': `why the model said ${item.modelLabel}` } }, ...item.why.map((sentence) => el('li', { text: sentence }))),
+          )
+        : null,
+      // The raw tokens are for developers: kept, folded away.
       item.topFeatures.length > 0
         ? el(
-            'ul',
-            { className: 'features', attrs: { 'aria-label': `features behind ${item.modelLabel}` } },
-            ...item.topFeatures.map((feature) => el('li', { text: feature })),
+            'details',
+            { className: 'raw-features' },
+            el('summary', { text: 'Model features' }),
+            el(
+              'ul',
+              { className: 'features', attrs: { 'aria-label': `features behind ${item.modelLabel}` } },
+              ...item.topFeatures.map((feature) => el('li', { text: feature })),
+            ),
           )
         : null,
       this.reviewLine,

@@ -19,6 +19,9 @@ export class BlockList implements ShortcutTarget {
   private readonly byKey = new Map<string, BlockCard>();
   private current = -1;
   private readonly unsubscribe: () => void;
+  private readonly skipped = new Set<BlockCard>();
+  private readonly progressListeners = new Set<() => void>();
+  private readonly selectListeners = new Set<(item: ReviewItem) => void>();
 
   constructor(
     items: ReviewItem[],
@@ -26,6 +29,8 @@ export class BlockList implements ShortcutTarget {
     /** Every block of the item's listing as the page shows it (the item included). */
     private readonly listingOf: (item: ReviewItem) => Promise<ShownBlock[]>,
     label: string,
+    /** The list holds every block of one page, so `a` may confirm the whole page. */
+    private readonly wholePage = false,
   ) {
     const actions = {
       label: (card: BlockCard, to: Label) => {
@@ -46,7 +51,15 @@ export class BlockList implements ShortcutTarget {
       if (index >= 0 && index !== this.current) this.select(index, false);
     });
     this.unsubscribe = relabeler.subscribe((changes) => {
-      for (const change of changes) this.byKey.get(itemKey(change.articleId, change.blockIndex))?.show(change.label, change.review, change.pending);
+      let touched = false;
+      for (const change of changes) {
+        const card = this.byKey.get(itemKey(change.articleId, change.blockIndex));
+        if (!card) continue;
+        card.show(change.label, change.review, change.pending);
+        if (!change.pending && change.review) this.unskip(card);
+        touched = true;
+      }
+      if (touched) this.progressChanged();
     });
     if (this.cards.length > 0) this.cards[0].element.tabIndex = 0;
   }
@@ -77,6 +90,71 @@ export class BlockList implements ShortcutTarget {
     void this.relabelListing(card, to);
   }
 
+  confirm(): void {
+    const card = this.currentCard();
+    if (card) void this.relabeler.confirm(card.item.articleId, [{ blockIndex: card.item.blockIndex, label: card.item.label }]);
+  }
+
+  confirmPage(): void {
+    if (!this.wholePage) {
+      announce('Open the article to confirm its whole page (a).');
+      return;
+    }
+    const open = this.cards.filter((card) => !card.item.review);
+    if (open.length === 0) {
+      announce('Every block of this page has a decision already.');
+      return;
+    }
+    const articleId = open[0].item.articleId;
+    void this.relabeler.confirm(
+      articleId,
+      open.map((card) => ({ blockIndex: card.item.blockIndex, label: card.item.label })),
+      `the page's ${open.length} undecided block${open.length === 1 ? '' : 's'}`,
+    );
+  }
+
+  skip(): void {
+    const card = this.currentCard();
+    if (!card) return;
+    if (!card.item.review) {
+      this.skipped.add(card);
+      card.element.classList.add('skipped');
+      this.progressChanged();
+    }
+    this.move(1);
+  }
+
+  /** Make the card of `blockIndex` current and focus it (a click on the rendered page). */
+  selectBlock(blockIndex: number): void {
+    const index = this.cards.findIndex((card) => card.item.blockIndex === blockIndex);
+    if (index >= 0) this.select(index, true);
+  }
+
+  /** Follow which block is current; returns the unsubscribe function. */
+  onSelect(listener: (item: ReviewItem) => void): () => void {
+    this.selectListeners.add(listener);
+    return () => this.selectListeners.delete(listener);
+  }
+
+  /** How far the session got through this list: blocks with a decision, skipped, and all. */
+  progress(): { decided: number; skipped: number; total: number } {
+    return { decided: this.cards.filter((card) => card.item.review).length, skipped: this.skipped.size, total: this.cards.length };
+  }
+
+  /** Follow the progress (a decision stored, a skip); returns the unsubscribe function. */
+  onProgress(listener: () => void): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
+  private unskip(card: BlockCard): void {
+    if (this.skipped.delete(card)) card.element.classList.remove('skipped');
+  }
+
+  private progressChanged(): void {
+    for (const listener of this.progressListeners) listener();
+  }
+
   /** Stop following label changes (the view is going away). */
   dispose(): void {
     this.unsubscribe();
@@ -98,6 +176,7 @@ export class BlockList implements ShortcutTarget {
     }
     for (const other of this.cards) if (other !== card && other.element.tabIndex === 0) other.element.tabIndex = -1;
     this.current = index;
+    for (const listener of this.selectListeners) listener(card.item);
     card.element.classList.add('current');
     card.element.tabIndex = 0;
     if (focus) {

@@ -5,6 +5,12 @@ export interface ShortcutTarget {
   move(delta: 1 | -1): void;
   label(label: Label): void;
   listing(): void;
+  /** Confirm the current block's label as it stands (a decision, like a relabel). */
+  confirm(): void;
+  /** Confirm every block of the page not decided yet ("this whole page is right"). */
+  confirmPage(): void;
+  /** Leave the current block undecided and go to the next one. */
+  skip(): void;
 }
 
 export interface Shortcut {
@@ -19,7 +25,10 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: 'p', does: 'label promo' },
   { keys: 'b', does: 'label boilerplate' },
   { keys: 'l', does: 'whole listing gets the last label' },
-  { keys: 'u', does: 'undo the last correction' },
+  { keys: 'c', does: 'confirm this block\'s label' },
+  { keys: 's', does: 'skip: leave this block undecided, go to the next' },
+  { keys: 'a', does: 'the whole page is right: confirm every undecided block (article view)' },
+  { keys: 'u', does: 'undo the last decision (the block is unreviewed again)' },
   { keys: '?', does: 'show or hide this list' },
 ];
 
@@ -59,6 +68,9 @@ export function bindShortcuts(handlers: ShortcutHandlers): void {
     else if (key === 'j') target.move(1);
     else if (key === 'k') target.move(-1);
     else if (key === 'l') target.listing();
+    else if (key === 'c') target.confirm();
+    else if (key === 'a') target.confirmPage();
+    else if (key === 's') target.skip();
     else if (key in LABEL_KEYS) target.label(LABEL_KEYS[key]);
     else return;
     event.preventDefault();

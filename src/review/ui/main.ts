@@ -8,7 +8,7 @@ import { queueView } from './queue-view.js';
 import { Relabeler } from './relabel.js';
 import { parseRoute, type Route } from './router.js';
 import { checkReviewer, forgetToken, loadReviewer, loadToken, saveReviewer, saveToken } from './session.js';
-import { announce, describeError } from './status.js';
+import { announce, clearStatus, describeError } from './status.js';
 import type { View, ViewContext } from './view.js';
 
 /**
@@ -48,6 +48,8 @@ async function render(): Promise<void> {
   const route = parseRoute(location.hash);
   current?.dispose?.();
   current = null;
+  // A message about the view being left would read as news about the next one.
+  if (mine > 1) clearStatus();
   markNavigation(route);
   viewRoot.setAttribute('aria-busy', 'true');
   viewRoot.replaceChildren(el('p', { className: 'loading', text: 'Loading…' }));

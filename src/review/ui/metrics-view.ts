@@ -1,12 +1,14 @@
 import { button, el, fixed } from './dom.js';
-import { LABELS, type ComparisonReport, type ModelMetrics } from './types.js';
+import { LABELS, type BlockChange, type ComparisonReport, type ModelMetrics } from './types.js';
 
 type Pair = { candidate: ModelMetrics; current: ModelMetrics };
 
 /**
- * Candidate against current model on the same page-level split: per-class precision, recall
- * and F1, then the two confusion matrices as heat maps. With reviewed pages, a switch shows
- * the figures on those pages only.
+ * Candidate against current model on the same held-out folds of the same pages: per-class
+ * precision, recall and F1, then the two confusion matrices as heat maps. With reviewed pages,
+ * a switch shows the figures on those pages only. Below: the blocks reviewers decided that the
+ * candidate labels differently (fixed, broke), and the current model's in-sample figure for
+ * reference, never as the other side of a delta.
  */
 export function comparisonView(report: ComparisonReport): HTMLElement {
   const body = el('div', { className: 'comparison-body' });
@@ -26,6 +28,48 @@ export function comparisonView(report: ComparisonReport): HTMLElement {
     el('p', { className: 'note', text: report.method ?? 'Both models scored on the same held-out pages.' }),
     scopes.length > 1 ? el('div', { className: 'scope-switch', attrs: { role: 'group', 'aria-label': 'Pages scored' } }, ...switches) : null,
     body,
+    report.changes ? changesView(report.changes) : null,
+    report.deployed
+      ? el('p', {
+          className: 'note deployed',
+          text:
+            `For reference: the current model file as deployed scores macro F1 ${fixed(report.deployed.all.macroF1)} on these pages, ` +
+            `but it was trained on most of them (in-sample), so that figure is not comparable with the candidate's.`,
+        })
+      : null,
+  );
+}
+
+/** "Fixed 6, broke 1" on the reviewed pages, then the blocks, broken ones first. */
+function changesView(changes: NonNullable<ComparisonReport['changes']>): HTMLElement {
+  const summary = `On the reviewed pages the candidate fixes ${changes.fixed} block${changes.fixed === 1 ? '' : 's'} and breaks ${changes.broke}` +
+    (changes.stillWrong > 0 ? `; ${changes.stillWrong} change${changes.stillWrong === 1 ? 's' : ''} but stay${changes.stillWrong === 1 ? 's' : ''} wrong` : '') + '.';
+  const rows = changes.blocks.map((change: BlockChange) =>
+    el(
+      'tr',
+      { className: `change change-${change.verdict.replace(' ', '-')}` },
+      el('td', { text: change.verdict }),
+      el('td', { className: 'change-text', text: change.text, attrs: { title: `${change.slug} · ${change.path}` } }),
+      el('td', { text: change.truth, className: `label-${change.truth}` }),
+      el('td', { text: `${change.current} → ${change.candidate}` }),
+    ),
+  );
+  return el(
+    'section',
+    { className: 'changes', attrs: { 'aria-label': 'Changed blocks on reviewed pages' } },
+    el('h4', { text: summary, className: 'changes-summary' }),
+    rows.length === 0
+      ? el('p', { className: 'note', text: 'No reviewed block changes label.' })
+      : el(
+          'div',
+          { className: 'table-scroll', attrs: { tabindex: 0, role: 'region', 'aria-label': 'Changed blocks' } },
+          el(
+            'table',
+            { className: 'changes-table' },
+            el('thead', {}, el('tr', {}, ...['Change', 'Block', 'Reviewers say', 'Current → candidate'].map((text) => el('th', { text, attrs: { scope: 'col' } })))),
+            el('tbody', {}, ...rows),
+          ),
+        ),
   );
 }
 

@@ -25,6 +25,8 @@ class ModelsPage {
   private readonly exportResult = el('div', { className: 'export-result', attrs: { id: 'export-result' } });
   private readonly training = new ProgressBar('training-progress', 'Training');
   private readonly reprocessing = new ProgressBar('reprocess-progress', 'Reprocessing stored pages');
+  /** Whether the stored articles carry the current model, or which others they carry. */
+  private readonly staleNote = el('p', { className: 'note stale-articles', attrs: { id: 'stale-articles', 'aria-live': 'polite' } });
   private readonly trainButton: HTMLButtonElement;
   private readonly reprocessButton: HTMLButtonElement;
   private readonly pollers: { stop(): void }[] = [];
@@ -59,6 +61,7 @@ class ModelsPage {
         ]),
         panel('reprocess-title', 'Reprocess', [
           el('p', { text: 'After a promotion, moderates every stored page again with the current model (a queue job).' }),
+          this.staleNote,
           this.reprocessButton,
           this.reprocessing.element,
         ]),
@@ -83,14 +86,14 @@ class ModelsPage {
     if (!data) return;
     const current = data.models.find((model) => model.isCurrent) ?? data.models.find((model) => model.version === data.current);
     const others = data.models.filter((model) => !model.isCurrent && model.version !== data.current);
-    const rollbackTo = rollbackTarget(data.history);
+    const rollbackTo = data.rollbackTo !== undefined ? data.rollbackTo : rollbackTarget(data.history);
     this.overview.replaceChildren(
       panel('current-title', 'Current model', [
         el('p', {}, el('span', { className: 'mono current-version', text: data.current ?? 'none' }), current ? ` · trained ${when(current.createdAt)}` : ''),
         current?.metrics ? el('p', { text: `Macro F1 ${fixed(current.metrics.macroF1)}, accuracy ${fixed(current.metrics.accuracy)} (${current.metrics.method ?? 'cross-validated'})` }) : null,
         rollbackTo
           ? button(`Roll back to ${rollbackTo}`, () => void this.rollback(), { attrs: { id: 'rollback-button' }, className: 'secondary' })
-          : el('p', { className: 'note', text: 'No earlier model to roll back to.' }),
+          : el('p', { className: 'note', attrs: { id: 'no-rollback' }, text: noRollbackReason(data.history) }),
       ]),
       panel('others-title', 'Other models', [
         others.length === 0
@@ -100,6 +103,8 @@ class ModelsPage {
       ...(data.history.length > 0 ? [panel('history-title', 'History', [historyList(data)])] : []),
     );
     if (this.reprocessModel !== null && this.reprocessModel !== data.current) this.reprocessButton.disabled = false;
+    this.staleNote.textContent = staleArticles(data);
+    this.staleNote.classList.toggle('attention', staleCount(data) > 0);
   }
 
   /** A model other than the current one, with what can be done with it. */
@@ -226,8 +231,8 @@ class ModelsPage {
   private async promote(version: string): Promise<void> {
     try {
       const { current, previous } = await this.context.api.promote(version, this.context.reviewer());
-      announce(`Promoted ${current} (was ${previous ?? 'none'}). Reprocess stored pages to apply it.`, 'ok');
       await this.reload(null, 'reprocess-button');
+      announce(`Promoted ${current} (was ${previous ?? 'none'}). Reprocess stored pages to apply it.`, 'ok');
     } catch (error) {
       announce(`Could not promote ${version}: ${describeError(error)}`, 'error');
     }
@@ -246,8 +251,13 @@ class ModelsPage {
   private async rollback(): Promise<void> {
     try {
       const { current, previous } = await this.context.api.rollback(this.context.reviewer());
-      announce(`Rolled back to ${current} (from ${previous ?? 'none'}).`, 'ok');
-      await this.reload(null, 'view-title');
+      await this.reload(null, 'reprocess-button');
+      const stale = this.data ? staleCount(this.data) : 0;
+      announce(
+        `Rolled back to ${current} (from ${previous ?? 'none'}).` +
+          (stale > 0 ? ` ${stale} stored article${stale === 1 ? ' still carries' : 's still carry'} other models' labels: reprocess to apply ${current}.` : ''),
+        'ok',
+      );
     } catch (error) {
       announce(`Could not roll back: ${describeError(error)}`, 'error');
     }
@@ -261,16 +271,20 @@ class ModelsPage {
       announce('Reprocessing queued.');
       let state = job;
       let asked = false;
+      const stall = new StallWatch();
       this.pollers.push(
         poll(
           async () => {
             if (asked) state = (await this.context.api.reprocessJob(job.id)).job;
             asked = true;
             const { done, total, model } = state.progress;
-            this.reprocessing.show(done, total, `${state.state}: ${done} of ${total} pages with ${model}`);
-            if (isActive(state)) return true;
+            this.reprocessing.show(done, total, reprocessText(state));
+            if (!reprocessFinished(state) && !stall.stuck(done)) return true;
             this.reprocessButton.disabled = false;
-            announce(state.state === 'failed' ? 'Reprocessing failed.' : `Reprocessed ${done} of ${total} pages.`, state.state === 'failed' ? 'error' : 'ok');
+            if (state.state === 'failed') announce('Reprocessing failed.', 'error');
+            else if (done >= total) announce(`Reprocessed ${done} of ${total} pages with ${model}.`, 'ok');
+            else announce(`Reprocessing stopped moving at ${done} of ${total} pages; the pages left may have failed (see failures).`, 'error');
+            await this.refreshOverview();
             return false;
           },
           (error) => {
@@ -282,6 +296,16 @@ class ModelsPage {
     } catch (error) {
       this.reprocessButton.disabled = false;
       announce(`Could not start reprocessing: ${describeError(error)}`, 'error');
+    }
+  }
+
+  /** The models again (stored-article counts change as pages are reprocessed), without moving focus. */
+  private async refreshOverview(): Promise<void> {
+    try {
+      this.data = await this.context.api.models();
+      this.renderOverview();
+    } catch {
+      // The overview is refreshed on the next action; the run itself is done.
     }
   }
 
@@ -315,8 +339,67 @@ function rollbackTarget(history: PromotionRecord[]): string | null {
   return replaced.at(-1) ?? null;
 }
 
-function isActive(job: ReprocessJob): boolean {
-  return !['completed', 'failed', 'done', 'unknown'].includes(job.state);
+/** How long a reprocess run may show no progress after its job completed before the page stops waiting. */
+const STALL_MS = 5 * 60 * 1000;
+
+/**
+ * Whether a reprocess run is over. The reprocess job only queues a moderate job per page and
+ * completes long before they run, so its `completed` state alone is not the end: the run is
+ * over when every page is stored with its model, or the job failed.
+ */
+export function reprocessFinished(job: ReprocessJob): boolean {
+  if (job.finished !== undefined) return job.finished;
+  if (job.state === 'failed' || job.state === 'unknown') return true;
+  return job.state === 'completed' && job.progress.done >= job.progress.total;
+}
+
+/** The progress line: the job's state and how many pages carry the model. */
+export function reprocessText(job: ReprocessJob): string {
+  const { done, total, model } = job.progress;
+  const stage = reprocessFinished(job) ? (job.state === 'failed' ? 'failed' : 'done') : job.state === 'completed' ? 'moderating' : job.state;
+  return `${stage}: ${done} of ${total} pages stored with ${model}`;
+}
+
+/** Notices a count that stopped moving for STALL_MS. */
+class StallWatch {
+  private last = -1;
+  private since = Date.now();
+
+  stuck(done: number): boolean {
+    if (done !== this.last) {
+      this.last = done;
+      this.since = Date.now();
+      return false;
+    }
+    return Date.now() - this.since > STALL_MS;
+  }
+}
+
+/** Stored articles labelled by a model other than the current one. */
+function staleCount(data: ModelsOverview): number {
+  return Object.entries(data.articlesByModel ?? {}).reduce((sum, [model, n]) => (model === data.current ? sum : sum + n), 0);
+}
+
+function staleArticles(data: ModelsOverview): string {
+  if (!data.articlesByModel) return '';
+  const total = Object.values(data.articlesByModel).reduce((sum, n) => sum + n, 0);
+  if (total === 0) return 'No stored articles yet.';
+  const stale = staleCount(data);
+  if (stale === 0) return `All ${total} stored articles carry the current model.`;
+  const others = Object.entries(data.articlesByModel)
+    .filter(([model, n]) => model !== data.current && n > 0)
+    .map(([model, n]) => `${n} by ${model}`)
+    .join(', ');
+  return `${stale} of ${total} stored articles carry another model's labels (${others}). Reprocess to apply ${data.current ?? 'the current model'}.`;
+}
+
+/** Why there is nothing to roll back to, in the history's terms. */
+function noRollbackReason(history: PromotionRecord[]): string {
+  if (history.length === 0) return 'No earlier model to roll back to: this model was never replaced by a promotion here.';
+  const last = history.at(-1)!;
+  return last.action === 'rollback'
+    ? `Nothing left to roll back: the promotions in the history below were already rolled back (the latest returned to ${last.version}). Promote a model from Other models to serve it again.`
+    : 'No earlier model to roll back to: the promotions in the history started from no model.';
 }
 
 function panel(id: string, title: string, content: (Node | null)[]): HTMLElement {

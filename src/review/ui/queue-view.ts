@@ -20,6 +20,16 @@ export async function queueView(context: ViewContext, query: URLSearchParams): P
   const label = query.get('label') ?? '';
   const { items } = await context.api.queue({ site, label: isLabel(label) ? label : '', limit: QUEUE_LIMIT });
   const list = new BlockList(items.map(itemFromCandidate), context.relabeler, (item) => listingOf(context, item), 'Blocks to review');
+  // This session's way through the queue: "12 of 50 decided".
+  const progress = el('p', { className: 'count session-progress', attrs: { id: 'session-progress', 'aria-live': 'polite' } });
+  const showProgress = (): void => {
+    const { decided, skipped, total } = list.progress();
+    progress.textContent =
+      decided === 0 && skipped === 0
+        ? `${total} blocks. Press j to start; s skips a block.`
+        : `${decided} of ${total} decided${skipped > 0 ? `, ${skipped} skipped` : ''}.`;
+  };
+  showProgress();
 
   const element = el(
     'section',
@@ -27,17 +37,28 @@ export async function queueView(context: ViewContext, query: URLSearchParams): P
     el('h2', { text: 'Review queue', attrs: { id: 'view-title', tabindex: -1 } }),
     el('p', {
       className: 'lede',
-      text: 'Blocks the model most likely got wrong, most doubtful first: low confidence, Readability disagreeing with the label, labels changed by smoothing; spread across sites.',
+      text:
+        'Blocks the model most likely got wrong, most doubtful first: pages with no article found, blocks unlike the rest of their listing, low confidence, ' +
+        'Readability disagreeing, labels changed by smoothing, sites the model never trained on, and a few confident blocks drawn at random to check; spread across sites.',
     }),
     filterForm('queue-filter', { site, label }, (values) => {
       location.hash = viewHref('queue', { site: values.site, label: values.label });
     }),
     list.size === 0
       ? el('p', { className: 'empty', text: 'Nothing left to review here. Try another filter, or retrain in Models.' })
-      : el('p', { className: 'count', text: `${list.size} blocks. Press j to start.` }),
+      : progress,
     list.element,
   );
-  return { title: 'Queue', element, shortcuts: list, dispose: () => list.dispose() };
+  const stopFollowing = list.onProgress(showProgress);
+  return {
+    title: 'Queue',
+    element,
+    shortcuts: list,
+    dispose: () => {
+      stopFollowing();
+      list.dispose();
+    },
+  };
 }
 
 /** A queue item's listing, read from its article (the queue holds only the doubtful members). */

@@ -27,6 +27,9 @@ interface StoredBatch {
 
 type Listener = (changes: LabelChange[]) => void;
 
+/** Most corrections the API takes in one request. */
+const MAX_BATCH = 500;
+
 /**
  * Relabelling with optimistic updates: views show the new label at once, the request follows,
  * and a refusal puts back what the server holds (a 409 names the label someone else set).
@@ -77,6 +80,35 @@ export class Relabeler {
     });
   }
 
+  /**
+   * Confirm blocks as they are shown: each keeps its label, and the confirmation is a person's
+   * decision that the export trains on. One request per `MAX_BATCH` blocks; `u` takes back the last.
+   */
+  confirm(articleId: string, blocks: ShownBlock[], what = describeBlocks(blocks)): Promise<boolean> {
+    if (blocks.length === 0) return Promise.resolve(false);
+    return this.serial(async () => {
+      try {
+        for (let start = 0; start < blocks.length; start += MAX_BATCH) {
+          const chunk = blocks.slice(start, start + MAX_BATCH);
+          const { corrections } = await this.api.correct(
+            articleId,
+            this.reviewer(),
+            chunk.map((block) => ({ blockIndex: block.blockIndex, label: block.label, expected: block.label })),
+          );
+          this.settle(articleId, corrections);
+          this.stored.push(batchOf(articleId, corrections));
+        }
+        announce(`${capitalize(what)} confirmed.`, 'ok');
+        this.onStored();
+        return true;
+      } catch (error) {
+        this.rollBack(articleId, blocks, error, `Could not confirm ${what}`);
+        this.onStored();
+        return false;
+      }
+    });
+  }
+
   /** Take back the last stored batch: new corrections restoring the labels it replaced. */
   undo(): Promise<boolean> {
     return this.serial(async () => {
@@ -95,7 +127,8 @@ export class Relabeler {
           this.reviewer(),
           items.map((item) => ({ blockIndex: item.blockIndex, label: item.from, expected: item.to, undoes: item.correctionId })),
         );
-        this.settle(articleId, corrections);
+        // An undo takes the decision back: the blocks are unreviewed again.
+        this.emit(corrections.map((correction) => ({ articleId, blockIndex: correction.blockIndex, label: correction.label, review: null, pending: false })));
         announce(`Undone: ${what} back to ${items.map((item) => item.from).filter(unique).join('/')}.`, 'ok');
         this.onStored();
         return true;

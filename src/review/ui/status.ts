@@ -26,3 +26,12 @@ export function announce(message: string, kind: StatusKind = 'info'): void {
 export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Empty the status line: a message belongs to the view that made it, not to the next one. */
+export function clearStatus(): void {
+  const region = document.getElementById('status');
+  if (!region) return;
+  window.clearTimeout(timer);
+  region.textContent = '';
+  delete region.dataset.kind;
+}

@@ -51,6 +51,8 @@ export interface ReviewBlock {
   listingSize: number;
   listingKey: string | null;
   topFeatures: string[];
+  /** Why the model gave its label, in sentences (absent from older servers). */
+  why?: string[];
   /** What the model said; `label` is the effective one (latest correction, else the model's). */
   modelLabel: Label;
   review: BlockReview | null;
@@ -70,7 +72,14 @@ export interface ReviewArticle {
   html: string;
 }
 
-export type QueueReason = 'low_confidence' | 'readability_disagrees' | 'smoothed' | 'fallback';
+export type QueueReason =
+  | 'low_confidence'
+  | 'readability_disagrees'
+  | 'smoothed'
+  | 'fallback'
+  | 'listing_disagrees'
+  | 'new_site'
+  | 'audit';
 
 export interface RankedCandidate {
   articleId: string;
@@ -91,6 +100,8 @@ export interface RankedCandidate {
   listingSize: number;
   listingKey: string | null;
   topFeatures: string[];
+  /** Why the model gave its label, in sentences (absent from older servers). */
+  why?: string[];
   priority: number;
   reasons: QueueReason[];
 }
@@ -149,9 +160,25 @@ export interface ComparisonReport {
   method?: string;
   pages?: number;
   reviewedPages?: number;
+  /** Both models held out on the same folds of every page. */
   all: { candidate: ModelMetrics; current: ModelMetrics };
   /** The pages exported from review only, or null when there are none. */
   reviewed: { candidate: ModelMetrics; current: ModelMetrics } | null;
+  currentTrainingPages?: number;
+  /** The current model as it runs (in-sample where it was trained): reference only. Absent in older reports. */
+  deployed?: { all: ModelMetrics; reviewed: ModelMetrics | null };
+  /** Reviewed blocks the candidate labels differently from the current model. Absent in older reports. */
+  changes?: { fixed: number; broke: number; stillWrong: number; blocks: BlockChange[] };
+}
+
+export interface BlockChange {
+  slug: string;
+  path: string;
+  text: string;
+  truth: Label;
+  current: Label;
+  candidate: Label;
+  verdict: 'fixed' | 'broke' | 'still wrong';
 }
 
 export interface TrainingJob {
@@ -169,8 +196,10 @@ export interface TrainingJob {
 
 export interface ReprocessJob {
   id: string;
-  /** BullMQ job state: waiting, active, completed, failed, … */
+  /** BullMQ job state: waiting, active, completed, failed, … (completed once every page is queued) */
   state: string;
+  /** Every page the run covers is stored with its model, or the run failed. */
+  finished?: boolean;
   /** `done` counts articles now stored with `model`. */
   progress: { done: number; total: number; model: string };
 }
@@ -203,9 +232,13 @@ export interface ModelsOverview {
   models: ModelEntry[];
   /** Oldest first. */
   history: PromotionRecord[];
+  /** What a rollback would restore (the server's answer); absent from older servers. */
+  rollbackTo?: string | null;
+  /** Stored articles per model version. */
+  articlesByModel?: Record<string, number>;
 }
 
 export interface ExportResult {
-  written: { slug: string; pageId: string; dir: string; blocks: number; corrected: number; warnings?: string[] }[];
+  written: { slug: string; pageId: string; dir: string; blocks: number; reviewed?: number; corrected: number; warnings?: string[] }[];
   skipped: { pageId: string; reason: string }[];
 }

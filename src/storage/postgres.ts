@@ -45,9 +45,12 @@ import {
   toReviewedSummary,
   toStoredArticle,
   toSummary,
+  toWaitingPage,
   undoneIds,
   unknownArticle,
   unknownPage,
+  waitingPagesPage,
+  type WaitingPageRow,
   type ArticleParams,
   type ArticleRow,
   type BlockRow,
@@ -71,6 +74,8 @@ import type {
   ReviewedArticleSummary,
   Store,
   StoredArticle,
+  WaitingPage,
+  WaitingStatus,
 } from './store.js';
 import { tryNormalizeUrl } from './url-key.js';
 
@@ -174,13 +179,16 @@ const SQL = {
   recordSubmission: `INSERT INTO pages (id, url, url_key, name, source, status, content_sha256, content_type, raw, created_at, updated_at)
     VALUES ($1, $2, $3, NULL, $4, 'pending', $5, NULL, $6, $7, $7)
     ON CONFLICT (md5(url_key), content_sha256) DO UPDATE SET status = 'pending', error_code = NULL, error_message = NULL,
-      updated_at = excluded.updated_at
+      updated_at = excluded.updated_at, requeues = 0
     WHERE pages.status IN ('pending', 'failed')
     RETURNING ${PAGE_COLUMNS}`,
   pendingSubmissions: `SELECT ${PAGE_COLUMNS} FROM pages
     WHERE status = 'pending' AND id > $2 AND pages.updated_at < $1::timestamptz ORDER BY id LIMIT $3`,
   settleSubmission: `DELETE FROM pages
     WHERE md5(url_key) = md5($1) AND url_key = $1 AND content_sha256 = $2 AND status = 'pending'`,
+  waitingPages: `SELECT id, url, status, requeues, ${iso('updated_at')} FROM pages
+    WHERE status = $1 AND id > $3 AND pages.updated_at < $2::timestamptz ORDER BY id LIMIT $4`,
+  markRequeued: 'UPDATE pages SET requeues = requeues + 1, updated_at = $3 WHERE id = $1 AND status = $2',
 } as const;
 
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
@@ -499,6 +507,16 @@ export class PostgresStore implements Store {
   async settleSubmission(url: string): Promise<void> {
     const { urlKey, sha } = submissionKey(url);
     await this.run(() => this.pool.query(SQL.settleSubmission, [urlKey, sha]));
+  }
+
+  /** Keyset pagination: pass the last id of a page as `afterId`. `limit` defaults to 500 and is capped at 5000. */
+  async listWaitingPages(options: { status: WaitingStatus; olderThan: string; afterId?: string; limit?: number }): Promise<WaitingPage[]> {
+    const { status, olderThan, afterId, limit } = waitingPagesPage(options);
+    return this.run(async () => (await this.pool.query<WaitingPageRow>(SQL.waitingPages, [status, olderThan, afterId, limit])).rows.map(toWaitingPage));
+  }
+
+  async markRequeued(pageId: string, status: WaitingStatus): Promise<boolean> {
+    return this.run(async () => ((await this.pool.query(SQL.markRequeued, [pageId, status, timestamp()])).rowCount ?? 0) === 1);
   }
 
   /** Close every connection of the pool. Idempotent. */

@@ -4,6 +4,7 @@ import { WinnowError } from '../errors.js';
 import type { BlockReview, Correction, CorrectionInput, ReviewCandidate, ReviewCandidateFilter, ReviewStats } from '../review/types.js';
 import type { Article, Label, LabeledBlock } from '../types.js';
 import { MIGRATIONS_TABLE, pendingMigrations } from './migrations.js';
+import { storeUnavailable } from './unavailable.js';
 import {
   ARTICLES_BY_MODEL_SQL,
   ARTICLE_PARAM_ORDER,
@@ -650,11 +651,11 @@ function translateError(error: unknown): unknown {
     return error;
   }
   if (isUnreachable(error)) {
-    return new WinnowError('network', `database unavailable: ${error.message || String(error)}`, { retryable: true, cause: error });
+    return storeUnavailable('network', error.message || String(error), error);
   }
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && TIMEOUT_STATES.has(code)) {
-    return new WinnowError('timeout', `database timeout: ${error.message}`, { retryable: true, cause: error });
+    return storeUnavailable('timeout', error.message, error);
   }
   return error;
 }

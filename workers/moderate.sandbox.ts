@@ -41,16 +41,16 @@ const watchdog = new Watchdog();
  * parent and then exiting; with the parent dead the send rejects, the rejection is itself
  * uncaught, and the child spins in that loop at full CPU forever. So: exit on the IPC
  * `disconnect` event (the parent died or closed the channel), on a changed parent pid (checked
- * every second, in case the event is missed while a job runs), and on a burst of uncaught errors.
+ * every second by the watchdog thread, even while a job keeps the main thread busy), and on a
+ * burst of uncaught errors.
  * A worker thread shares its parent's process and needs none of this.
  */
 function exitWithParent(): void {
   if (!isMainThread || typeof process.send !== 'function') return;
-  const parent = process.ppid;
   process.once('disconnect', () => process.exit(0));
-  setInterval(() => {
-    if (process.ppid !== parent || !process.connected) process.exit(0);
-  }, PARENT_CHECK_MS).unref();
+  // The event waits for the main thread, which may be seconds into a page: the watchdog's own
+  // thread also watches the parent pid and ends the process at once.
+  watchdog.watchParent(process.ppid, PARENT_CHECK_MS);
   let errors: number[] = [];
   const onError = (): void => {
     if (!process.connected) process.exit(1);

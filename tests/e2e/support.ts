@@ -201,6 +201,7 @@ export interface PageServer {
  * - `/slow/<n>`: the first fixture page, headers only after `?ms=` (default 3000)
  * - `/hang/<n>`: accepts the request and never sends headers
  * - `/loop/a` ⇄ `/loop/b`: a redirect loop
+ * - `/big/<n>`: a 3.8 MB article of 15,000 paragraphs, seconds of moderation (a job still running when its worker dies)
  */
 export async function startPageServer(): Promise<PageServer> {
   const hits = new Map<string, number>();
@@ -217,6 +218,7 @@ export async function startPageServer(): Promise<PageServer> {
     return pages.get(slug);
   };
   const firstSlug = fixtureSlugs()[0];
+  let bigPage: Buffer | undefined;
   const sendPage = (response: ServerResponse, body: Buffer): void => {
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length });
     response.end(body);
@@ -252,6 +254,8 @@ export async function startPageServer(): Promise<PageServer> {
       // Never answer; the socket stays open until the client gives up or the server closes.
       open.set(path, (open.get(path) ?? 0) + 1);
       request.socket.once('close', () => open.set(path, (open.get(path) ?? 1) - 1));
+    } else if (/^\/big\/\d+$/.test(path)) {
+      sendPage(response, (bigPage ??= largeArticle(15_000)));
     } else if (path === '/loop/a' || path === '/loop/b') {
       response.writeHead(302, { location: path === '/loop/a' ? '/loop/b' : '/loop/a' }).end();
     } else {
@@ -278,6 +282,15 @@ export async function startPageServer(): Promise<PageServer> {
         server.close(() => done());
       }),
   };
+}
+
+/** An article of `paragraphs` paragraphs of prose, 50 to a section. */
+function largeArticle(paragraphs: number): Buffer {
+  const paragraph = `<p>${'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. '.repeat(2)}</p>`;
+  const parts = ['<!doctype html><html><head><title>A long read</title></head><body><article><h1>A long read</h1>'];
+  for (let i = 0; i < paragraphs; i += 50) parts.push(`<div class="section">${paragraph.repeat(Math.min(50, paragraphs - i))}</div>`);
+  parts.push('</article></body></html>');
+  return Buffer.from(parts.join(''));
 }
 
 /** `count` distinct page URLs on `server`, cycling through the fixture pages. */

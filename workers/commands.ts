@@ -137,7 +137,8 @@ export async function requeuePendingCommand(options: RequeuePendingOptions): Pro
       const queued = Object.entries(summary.queued).map(([state, count]) => `${count} ${state}`);
       stdout.write(
         `${summary.pending} pending, ${summary.requeued.length} requeued; ${summary.fetched} fetched, ${summary.remoderated.length} requeued; ` +
-          `${summary.failed.length} recorded failed${queued.length > 0 ? `; still queued: ${queued.join(', ')}` : ''}\n`,
+          `${summary.failed.length} recorded failed${queued.length > 0 ? `; still queued: ${queued.join(', ')}` : ''}` +
+          `${summary.movedOn > 0 ? `; ${summary.movedOn} moved on meanwhile` : ''}\n`,
       );
       return summary;
     } finally {

@@ -172,18 +172,28 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
   const timers = new Map<string, NodeJS.Timeout>();
   let reprocessQueue: Queue<ReprocessJobData, ReprocessJobResult> | undefined;
 
-  /** Record in the database what no processor saw: a stall over the limit, a killed or timed-out child. */
+  /**
+   * Record in the database what no processor saw: a stall over the limit, a killed or timed-out
+   * child. The reconciler (workers/reconciler.ts) records the same from Redis's failed set when
+   * no worker lived to see the event.
+   */
   const recordUnseenFailure = async (stage: Stage | typeof REPROCESS_QUEUE, job: Job, error: Error): Promise<void> => {
     // A reprocess run has no page of its own; its moderate jobs record theirs.
     if (stage === REPROCESS_QUEUE) return;
-    // A stall past the limit ends the job whatever its attempts; a killed child only on the last.
     const stalled = /stalled more than allowable limit|started more than allowable limit/.test(error.message);
-    const crashed = /Unexpected exit code/.test(error.message);
-    if (!stalled && !(crashed && job.attemptsMade >= (job.opts.attempts ?? 1))) return;
+    const unseen = stalled || /Unexpected exit code/.test(error.message);
     const failure = failureOfReason(error.message);
     if (stage === MODERATE_QUEUE) {
-      await store.saveFailure((job.data as ModerateJobData).pageId, failure);
+      // A stall past the limit ends the job whatever its attempts; a killed child only on the
+      // last. A page whose article was saved before the job was lost keeps it.
+      if (!stalled && !(unseen && job.attemptsMade >= (job.opts.attempts ?? 1))) return;
+      const { pageId } = job.data as ModerateJobData;
+      if ((await store.getPage(pageId))?.status !== 'fetched') return;
+      await store.saveFailure(pageId, failure);
     } else {
+      // A fetch job's stall may come after its page was stored; the reconciler records it only
+      // while the URL's submission is still pending.
+      if (!unseen || job.attemptsMade < (job.opts.attempts ?? 1)) return;
       const { page } = await store.putPage({ url: (job.data as FetchJobData).url, source: 'url', raw: new Uint8Array(0) });
       await store.saveFailure(page.id, failure);
     }

@@ -60,6 +60,8 @@ export interface ReconcileSummary {
   failed: { pageId: string; url: string | null; stage: 'fetch' | 'moderate'; code: string; message: string }[];
   /** Pages left alone because their job is live, by job state. */
   queued: Record<string, number>;
+  /** Pages that moved on (done, failed, stored) while the pass looked at them. */
+  movedOn: number;
 }
 
 export interface ReconcileOptions {
@@ -80,7 +82,7 @@ export interface ReconcileOptions {
 export async function reconcileStages(options: ReconcileOptions): Promise<ReconcileSummary> {
   if (!Number.isFinite(options.olderThanMs) || options.olderThanMs < 0) throw new RangeError(`olderThanMs must be >= 0, got ${options.olderThanMs}`);
   const olderThan = new Date((options.now ?? Date.now()) - options.olderThanMs).toISOString();
-  const summary: ReconcileSummary = { pending: 0, fetched: 0, requeued: [], remoderated: [], failed: [], queued: {} };
+  const summary: ReconcileSummary = { pending: 0, fetched: 0, requeued: [], remoderated: [], failed: [], queued: {}, movedOn: 0 };
   const stages: [WaitingStatus, Queue | undefined][] = [
     ['pending', options.queues.fetch as Queue | undefined],
     ['fetched', options.queues.moderate as Queue | undefined],
@@ -114,7 +116,10 @@ async function reconcilePage(page: WaitingPage, queue: Queue, options: Reconcile
   }
   // The job may have moved the page on since the page was listed: look again before acting.
   const current = await options.store.getPage(page.id);
-  if (current?.status !== page.status) return;
+  if (current?.status !== page.status) {
+    summary.movedOn++;
+    return;
+  }
 
   // A failed job that ended after the page last changed failed for this page, and nobody
   // recorded why (the worker died, or the store was down). One that ended before belongs to an

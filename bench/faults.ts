@@ -4,7 +4,7 @@
  * a throwaway PostgreSQL (the test helpers' own), then a table of done / failed / stuck / lost /
  * duplicated pages read from the database.
  *
- *   node dist/bench/faults.js [--urls 1000] [--outage-s 40] [--scenarios redis,store,stall]
+ *   node dist/bench/faults.js [--urls 1000] [--outage-s 40] [--scenarios redis,store,stall] [--settle-s 600]
  *
  * - redis: Redis restarted without persistence once a third of the pages are stored, then
  *   `requeue-pending --older-than 1s` (one pass), then the workers' own reconciler.
@@ -37,6 +37,8 @@ function argument(name: string, fallback: string): string {
 const URLS = Number(argument('--urls', '1000'));
 const OUTAGE_MS = Number(argument('--outage-s', '40')) * 1000;
 const SCENARIOS = argument('--scenarios', 'redis,store,stall').split(',');
+/** How long a scenario waits for every page to settle before it counts what is left. */
+const SETTLE_MS = Number(argument('--settle-s', '600')) * 1000;
 const ROOT = packageRoot();
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
@@ -223,7 +225,7 @@ async function redisScenario(rig: Rig): Promise<Row> {
   const sink = { write: (chunk: string) => out.push(chunk) } as unknown as NodeJS.WritableStream;
   await requeuePendingCommand({ olderThan: '1s', config: { redisUrl: rig.redis.url, queuePrefix: run.prefix }, store: run.store, stdout: sink });
   const pass = out.join('').trim().split('\n').at(-1) ?? '';
-  await until('every page settled', () => settledAll(run.databaseUrl, run.urls), 600_000);
+  await until('every page settled', () => settledAll(run.databaseUrl, run.urls), SETTLE_MS);
   const result = await audit(run.databaseUrl, run.urls);
   await stopGroup(worker, 'SIGTERM');
   await run.close();
@@ -237,7 +239,7 @@ async function storeScenario(rig: Rig): Promise<Row> {
   await rig.postgres.halt();
   await sleep(OUTAGE_MS);
   await rig.postgres.restart();
-  await until('every page settled', () => settledAll(run.databaseUrl, run.urls), 600_000);
+  await until('every page settled', () => settledAll(run.databaseUrl, run.urls), SETTLE_MS);
   const result = await audit(run.databaseUrl, run.urls);
   const failedJobs = (await run.queues.fetch.getFailedCount()) + (await run.queues.moderate.getFailedCount());
   const completed = [...(await run.queues.fetch.getCompleted(0, URLS)), ...(await run.queues.moderate.getCompleted(0, URLS))];
@@ -262,7 +264,7 @@ async function stallScenario(rig: Rig): Promise<Row> {
     for (const pid of children.filter(alive)) process.kill(pid, 'SIGKILL');
     worker = spawnWorker(rig, run.prefix, run.databaseUrl, fast);
   }
-  await until('every page settled', () => settledAll(run.databaseUrl, run.urls), 600_000);
+  await until('every page settled', () => settledAll(run.databaseUrl, run.urls), SETTLE_MS);
   const result = await audit(run.databaseUrl, run.urls);
   await stopGroup(worker, 'SIGTERM');
   await run.close();

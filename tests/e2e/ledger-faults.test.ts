@@ -5,10 +5,12 @@
  * process where it needs a process to kill. Each scenario ends with 0 stuck, 0 lost, 0 duplicated.
  */
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers, type WorkersHandle } from '../../workers/main.js';
-import { fetchJobId } from '../../workers/queues.js';
+import { requeuePendingCommand } from '../../workers/commands.js';
+import { fetchJobId, moderateJobId } from '../../workers/queues.js';
 import {
   articleCount,
   auditLedger,
@@ -99,6 +101,27 @@ describe('outages and crashes leave nothing stuck', () => {
     expect(await auditLedger(db, urls)).toEqual({ stuck: 0, lost: 0, duplicated: 0, done: 30, failed: 0 });
     console.log(`[e2e ledger] PostgreSQL down 6 s: ${doneAtHalt}/30 done when it went away; ${logs.filter((line) => line.includes('pausing')).length} pause(s); 0 attempts spent`);
   }, 120_000);
+
+  it('on PostgreSQL too, requeue-pending queues again a fetched page whose job is gone, and records it `requeue_limit` past the limit', async () => {
+    const { redis, postgres } = services!;
+    const prefix = testPrefix();
+    const db: DbTarget = { kind: 'postgres', url: await postgres.createDatabase() };
+    api = await openApi(redis.url, prefix, db);
+    const { page } = await api.store.putPage({ url: 'https://news.example/pg-vanishing', source: 'url', raw: new TextEncoder().encode('<p>x</p>') });
+    const pass = async (): Promise<string> => {
+      const out = new PassThrough();
+      await requeuePendingCommand({ olderThan: '0s', config: { redisUrl: redis.url, queuePrefix: prefix, maxRequeues: 1 }, store: api!.store, stdout: out });
+      return String(out.read() ?? '');
+    };
+    expect(await pass()).toContain('1 fetched, 1 requeued');
+    expect(await api.queues.moderate.getJobState(moderateJobId(page.id))).toBe('waiting');
+    // Still live: left alone.
+    expect(await pass()).toContain('1 fetched, 0 requeued; 0 recorded failed; still queued: 1 waiting');
+    await api.queues.moderate.remove(moderateJobId(page.id));
+    expect(await pass()).toContain('1 recorded failed');
+    expect(await api.store.getPage(page.id)).toMatchObject({ status: 'failed', errorCode: 'requeue_limit' });
+    expect(await auditLedger(db, ['https://news.example/pg-vanishing'])).toEqual({ stuck: 0, lost: 0, duplicated: 0, done: 0, failed: 1 });
+  });
 
   it('SIGKILL of a worker process: its sandboxed moderation children exit too (checked by pid), and a second worker finishes every page', async () => {
     const { redis, server, tmp } = services!;

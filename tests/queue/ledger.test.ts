@@ -54,8 +54,12 @@ describe('stage ledger: nothing lost, nothing stuck', () => {
     const urls = pageUrls(20);
     await rig.startWorkers({ stages: ['fetch'] });
     for (const url of urls) await submitFetch(rig.producer.fetch, rig.store, { url, source: 'url' });
-    await until('20 pages fetched', async () => (await statusCount(rig, 'fetched')) === 20, 30_000);
-    expect(await rig.producer.moderate.getWaitingCount()).toBe(20);
+    // The moderate job is added just after the page is stored: wait for both.
+    await until(
+      '20 pages fetched, their moderate jobs waiting',
+      async () => (await statusCount(rig, 'fetched')) === 20 && (await rig.producer.moderate.getWaitingCount()) === 20,
+      30_000,
+    );
 
     // Every job is gone, the 20 fetched pages are the only record that moderation is owed.
     await env.redis.restart();

@@ -33,6 +33,10 @@ import type { EngineName } from './types.js';
  * | fetchTimeoutMs      | WINNOW_FETCH_TIMEOUT_MS     | 30000                  |
  * | fetchMaxBytes       | WINNOW_FETCH_MAX_BYTES      | 10485760               |
  * | maxRetryAfterMs     | WINNOW_MAX_RETRY_AFTER_MS   | 3600000                |
+ * | reconcileIntervalMs | WINNOW_RECONCILE_INTERVAL_MS | 60000 (0 = off)       |
+ * | reconcileAfterMs    | WINNOW_RECONCILE_AFTER_MS   | 300000                 |
+ * | maxRequeues         | WINNOW_MAX_REQUEUES         | 3                      |
+ * | outageProbeMs       | WINNOW_OUTAGE_PROBE_MS      | 2000                   |
  */
 export interface WinnowConfig {
   /** DOM engine for parsing pages. */
@@ -95,6 +99,18 @@ export interface WinnowConfig {
    * one fails the job at once with `http_error`. @defaultValue 3600000 (1 h)
    */
   maxRetryAfterMs: number;
+  /**
+   * How often a worker process runs the stage reconciler (workers/reconciler.ts), which queues
+   * again the job of every page stuck in a stage with no live job; 0 turns it off.
+   * @defaultValue 60000
+   */
+  reconcileIntervalMs: number;
+  /** How long a page must have sat in `pending` or `fetched` before the reconciler looks at it. @defaultValue 300000 (5 min) */
+  reconcileAfterMs: number;
+  /** Times the reconciler queues a page's job again before it records the page failed instead. @defaultValue 3 */
+  maxRequeues: number;
+  /** While the store is unreachable, how often a paused worker checks whether it is back. @defaultValue 2000 */
+  outageProbeMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WinnowConfig {
@@ -123,6 +139,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WinnowConfig {
     fetchTimeoutMs: positiveInteger('WINNOW_FETCH_TIMEOUT_MS', env.WINNOW_FETCH_TIMEOUT_MS, 30_000),
     fetchMaxBytes: positiveInteger('WINNOW_FETCH_MAX_BYTES', env.WINNOW_FETCH_MAX_BYTES, 10 * 1024 * 1024),
     maxRetryAfterMs: wholeNumber('WINNOW_MAX_RETRY_AFTER_MS', env.WINNOW_MAX_RETRY_AFTER_MS, 3_600_000),
+    reconcileIntervalMs: wholeNumber('WINNOW_RECONCILE_INTERVAL_MS', env.WINNOW_RECONCILE_INTERVAL_MS, 60_000),
+    reconcileAfterMs: wholeNumber('WINNOW_RECONCILE_AFTER_MS', env.WINNOW_RECONCILE_AFTER_MS, 300_000),
+    maxRequeues: wholeNumber('WINNOW_MAX_REQUEUES', env.WINNOW_MAX_REQUEUES, 3),
+    outageProbeMs: positiveInteger('WINNOW_OUTAGE_PROBE_MS', env.WINNOW_OUTAGE_PROBE_MS, 2000),
   };
 }
 

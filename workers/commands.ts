@@ -6,7 +6,8 @@ import type { PageRecord, Store } from '../src/storage/store.js';
 import { tryNormalizeUrl } from '../src/storage/url-key.js';
 import { runWorkersUntilSignal } from './main.js';
 import { createProducerConnection, createQueues, enqueueModerate, waitForReady, type Enqueued, type Stage } from './queues.js';
-import { requeuePending, submissionLedgerOf, submitFetch, type RequeueSummary } from './submissions.js';
+import { reconcileStages, type ReconcileSummary } from './reconciler.js';
+import { submissionLedgerOf, submitFetch } from './submissions.js';
 import { importWarc, type WarcImportSummary } from './warc-import.js';
 
 /** How many recent failures `get <url>` searches for the URL when it has no article. */
@@ -102,34 +103,43 @@ export async function enqueueCommand(urls: string[], options: EnqueueOptions): P
 }
 
 export interface RequeuePendingOptions {
-  /** Only submissions pending for longer than this, e.g. `10m` (see {@link parseDuration}). */
+  /** Only pages unchanged for longer than this, e.g. `10m` (see {@link parseDuration}). */
   olderThan: string;
-  config: Pick<WinnowConfig, 'redisUrl' | 'queuePrefix'>;
+  config: Pick<WinnowConfig, 'redisUrl' | 'queuePrefix'> & Partial<Pick<WinnowConfig, 'maxRequeues'>>;
   store: Store;
   stdout?: NodeJS.WritableStream;
 }
 
 /**
- * `winnow requeue-pending [--older-than 10m]`: add the fetch job again for every submission the
- * database holds as pending (for longer than `olderThan`) whose job Redis no longer has, e.g.
- * after Redis restarted without persistence. Prints one line per URL queued again, then the counts.
+ * `winnow requeue-pending [--older-than 10m]`: one pass of the stage reconciler
+ * (workers/reconciler.ts) over every page the database holds as `pending` or `fetched` for
+ * longer than `olderThan`. A page whose job Redis no longer has (e.g. after a restart without
+ * persistence) gets its job again; one whose job is in the failed set is recorded failed with
+ * its reason. Prints one line per page acted on, then the counts.
  *
  * @throws Error when `olderThan` is not a duration.
  */
-export async function requeuePendingCommand(options: RequeuePendingOptions): Promise<RequeueSummary> {
+export async function requeuePendingCommand(options: RequeuePendingOptions): Promise<ReconcileSummary> {
   const stdout = options.stdout ?? process.stdout;
   const olderThanMs = parseDuration(options.olderThan);
-  const ledger = submissionLedgerOf(options.store);
   const connection = createProducerConnection(options.config.redisUrl);
   connection.on('error', () => undefined);
   try {
     await waitForReady(connection);
     const queues = createQueues(connection, { prefix: options.config.queuePrefix });
     try {
-      const summary = await requeuePending({ ledger, queue: queues.fetch, olderThanMs });
-      for (const url of summary.requeued) stdout.write(`requeued\t${url}\n`);
+      const summary = await reconcileStages({ store: options.store, queues, olderThanMs, maxRequeues: options.config.maxRequeues });
+      for (const url of summary.requeued) stdout.write(`requeued\tfetch\t${url}\n`);
+      for (const pageId of summary.remoderated) stdout.write(`requeued\tmoderate\t${pageId}\n`);
+      for (const failure of summary.failed) {
+        stdout.write(`failed\t${failure.stage}\t${failure.pageId}\t${failure.code}\t${failure.url ?? ''}\t${failure.message}\n`);
+      }
       const queued = Object.entries(summary.queued).map(([state, count]) => `${count} ${state}`);
-      stdout.write(`${summary.pending} pending, ${summary.requeued.length} requeued${queued.length > 0 ? `, still queued: ${queued.join(', ')}` : ''}\n`);
+      stdout.write(
+        `${summary.pending} pending, ${summary.requeued.length} requeued; ${summary.fetched} fetched, ${summary.remoderated.length} requeued; ` +
+          `${summary.failed.length} recorded failed${queued.length > 0 ? `; still queued: ${queued.join(', ')}` : ''}` +
+          `${summary.movedOn > 0 ? `; ${summary.movedOn} moved on meanwhile` : ''}\n`,
+      );
       return summary;
     } finally {
       await queues.fetch.close();

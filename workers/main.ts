@@ -28,8 +28,9 @@ import {
   type Stage,
 } from './queues.js';
 import { openStageStore } from './store.js';
+import { isOutageProgress, StoreOutageGate } from './outage.js';
+import { failureOfReason, startReconciler, type Reconciler } from './reconciler.js';
 import { submissionLedgerOf } from './submissions.js';
-import { TIMEOUT_SIGNAL } from './watchdog.js';
 
 /** Settings of the worker process; each defaults to the config (see src/config.ts). */
 export type WorkerSettings = Pick<
@@ -53,6 +54,10 @@ export type WorkerSettings = Pick<
   | 'fetchTimeoutMs'
   | 'fetchMaxBytes'
   | 'maxRetryAfterMs'
+  | 'reconcileIntervalMs'
+  | 'reconcileAfterMs'
+  | 'maxRequeues'
+  | 'outageProbeMs'
 >;
 
 export interface StartWorkersOptions extends Partial<WorkerSettings> {
@@ -96,12 +101,19 @@ export interface StartWorkersOptions extends Partial<WorkerSettings> {
 export interface WorkersHandle {
   /** The running bullmq workers: one per stage, and the reprocess worker with the moderate stage. */
   workers: Worker[];
+  /** The periodic stage reconciler of this process, unless `reconcileIntervalMs` is 0. */
+  reconciler?: Reconciler;
+  /** Pauses the workers while the store is unreachable. */
+  outageGate: StoreOutageGate;
   /**
    * Stop taking jobs, let active ones finish (at most `shutdownTimeoutMs`, then abort them and
    * force the close), then close the Redis connections and the store this opened. Idempotent.
    */
   close(): Promise<void>;
 }
+
+/** A page id no page has: reading it is the store health probe of the outage gate. */
+const PROBE_PAGE_ID = '00000000-0000-0000-0000-000000000000';
 
 /** How much longer a host lease lasts than the fetch time limit. */
 const LEASE_MARGIN_MS = 5000;
@@ -160,24 +172,46 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
   const timers = new Map<string, NodeJS.Timeout>();
   let reprocessQueue: Queue<ReprocessJobData, ReprocessJobResult> | undefined;
 
-  /** Record in the database what no processor saw: a stall over the limit, a killed or timed-out child. */
+  /**
+   * Record in the database what no processor saw: a stall over the limit, a killed or timed-out
+   * child. The reconciler (workers/reconciler.ts) records the same from Redis's failed set when
+   * no worker lived to see the event.
+   */
   const recordUnseenFailure = async (stage: Stage | typeof REPROCESS_QUEUE, job: Job, error: Error): Promise<void> => {
     // A reprocess run has no page of its own; its moderate jobs record theirs.
     if (stage === REPROCESS_QUEUE) return;
-    const unseen = /stalled more than allowable limit|Unexpected exit code/.test(error.message);
-    if (!unseen || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-    const code = error.message.includes(TIMEOUT_SIGNAL) ? 'timeout' : error.message.includes('stalled') ? 'stalled' : 'crashed';
-    const failure = { code, message: error.message };
+    const stalled = /stalled more than allowable limit|started more than allowable limit/.test(error.message);
+    const unseen = stalled || /Unexpected exit code/.test(error.message);
+    const failure = failureOfReason(error.message);
     if (stage === MODERATE_QUEUE) {
-      await store.saveFailure((job.data as ModerateJobData).pageId, failure);
+      // A stall past the limit ends the job whatever its attempts; a killed child only on the
+      // last. A page whose article was saved before the job was lost keeps it.
+      if (!stalled && !(unseen && job.attemptsMade >= (job.opts.attempts ?? 1))) return;
+      const { pageId } = job.data as ModerateJobData;
+      if ((await store.getPage(pageId))?.status !== 'fetched') return;
+      await store.saveFailure(pageId, failure);
     } else {
+      // A fetch job's stall may come after its page was stored; the reconciler records it only
+      // while the URL's submission is still pending.
+      if (!unseen || job.attemptsMade < (job.opts.attempts ?? 1)) return;
       const { page } = await store.putPage({ url: (job.data as FetchJobData).url, source: 'url', raw: new Uint8Array(0) });
       await store.saveFailure(page.id, failure);
     }
   };
 
+  // A job that met an unreachable store put itself off and says so in its progress (a sandboxed
+  // child has no other way to reach this process): hold every worker until the store answers.
+  const outageGate = new StoreOutageGate({
+    workers: () => workers,
+    probe: () => store.getPage(PROBE_PAGE_ID),
+    probeMs: settings.outageProbeMs,
+    log,
+  });
   const watch = (stage: Stage | typeof REPROCESS_QUEUE, worker: Worker): Worker => {
     worker.on('error', (error) => log(`${stage} worker: ${error.message}`));
+    worker.on('progress', (_job, progress) => {
+      if (isOutageProgress(progress)) outageGate.report(progress.message);
+    });
     worker.on('failed', (job, error) => {
       if (!job) return;
       log(`${stage} job ${job.id} failed (attempt ${job.attemptsMade}/${job.opts.attempts ?? 1}): ${error.message}`);
@@ -208,6 +242,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
       politeness,
       maxRetryAfterMs: settings.maxRetryAfterMs,
       ledger: submissionLedgerOf(store),
+      outageWaitMs: settings.outageProbeMs,
     });
     watch(
       FETCH_QUEUE,
@@ -225,6 +260,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
       WINNOW_DB: settings.databasePath,
       WINNOW_ENGINE: settings.engine,
       WINNOW_JOB_TIMEOUT_MS: String(settings.jobTimeoutMs),
+      WINNOW_OUTAGE_PROBE_MS: String(settings.outageProbeMs),
       ...(options.databaseUrl === undefined ? {} : { DATABASE_URL: options.databaseUrl }),
       ...(options.modelDir === undefined ? {} : { WINNOW_MODEL_DIR: options.modelDir }),
     };
@@ -268,9 +304,25 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
     );
   }
 
+  const reconciler =
+    settings.reconcileIntervalMs > 0
+      ? startReconciler({
+          store,
+          queues,
+          connection: queueConnection,
+          prefix: settings.queuePrefix,
+          intervalMs: settings.reconcileIntervalMs,
+          olderThanMs: settings.reconcileAfterMs,
+          maxRequeues: settings.maxRequeues,
+          log,
+        })
+      : undefined;
+
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      await reconciler?.stop();
+      outageGate.close();
       // pause() stops taking jobs and waits for the active ones, without starting close(): a
       // close already under way ignores close(true), so the forced close stays available.
       // A worker already closed by hand (tests simulate a crash with close(true)) is left alone.
@@ -290,7 +342,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
       if (ownStore) await store.close();
     })());
 
-  return { workers, close };
+  return { workers, reconciler, outageGate, close };
 }
 
 /**
@@ -338,10 +390,12 @@ function pickSettings(config: WinnowConfig): WorkerSettings {
     config;
   const { respectRobots, hostConcurrency, hostDelayMs, lockDurationMs, stalledIntervalMs, maxStalledCount } = config;
   const { fetchConnectTimeoutMs, fetchTimeoutMs, fetchMaxBytes, maxRetryAfterMs } = config;
+  const { reconcileIntervalMs, reconcileAfterMs, maxRequeues, outageProbeMs } = config;
   return {
     redisUrl, queuePrefix, fetchConcurrency, moderateConcurrency, jobTimeoutMs, shutdownTimeoutMs, useWorkerThreads, databasePath, engine,
     respectRobots, hostConcurrency, hostDelayMs, lockDurationMs, stalledIntervalMs, maxStalledCount,
     fetchConnectTimeoutMs, fetchTimeoutMs, fetchMaxBytes, maxRetryAfterMs,
+    reconcileIntervalMs, reconcileAfterMs, maxRequeues, outageProbeMs,
   };
 }
 

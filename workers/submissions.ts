@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { PageSource, Store } from '../src/storage/store.js';
-import { enqueueFetch, fetchJobId, type Enqueued, type FetchJobData, type FetchJobResult } from './queues.js';
+import { enqueueFetch, type Enqueued, type FetchJobData, type FetchJobResult } from './queues.js';
+import { reconcileStages } from './reconciler.js';
 
 /**
  * The submission ledger: every accepted URL submission is written to the database before its
@@ -15,7 +16,10 @@ import { enqueueFetch, fetchJobId, type Enqueued, type FetchJobData, type FetchJ
  *
  * Every {@link Store} keeps the ledger (SQLite and PostgreSQL); the methods are documented there.
  */
-export type SubmissionLedger = Pick<Store, 'recordSubmission' | 'listPendingSubmissions' | 'settleSubmission'>;
+export type SubmissionLedger = Pick<
+  Store,
+  'recordSubmission' | 'listPendingSubmissions' | 'settleSubmission' | 'listWaitingPages' | 'markRequeued' | 'saveFailure' | 'getPage'
+>;
 
 /** The store as the submission ledger (every store keeps one). */
 export function submissionLedgerOf(store: Store): Store & SubmissionLedger {
@@ -62,39 +66,20 @@ export interface RequeueOptions {
   now?: number;
 }
 
-/** Job states of a fetch job that has run its course: it will never settle a submission again. */
-const FINISHED_STATES: ReadonlySet<string> = new Set(['completed', 'failed']);
-
 /**
  * Queue again every submission pending for longer than `olderThanMs` whose fetch job Redis no
- * longer has, or has kept after it finished: a finished job never settles a submission recorded
- * after it ended (the same URL submitted again while Redis still kept the job), nor one whose
- * failure it could not record. A submission whose job is still to run or running (waiting,
- * delayed, active, …) is left alone: the job will settle it.
+ * longer has, or has kept after it finished: the fetch stage of the stage reconciler
+ * (workers/reconciler.ts, which also covers fetched pages and records failures Redis kept).
+ * A submission whose job is still to run or running (waiting, delayed, active, …) is left alone:
+ * the job will settle it.
  */
 export async function requeuePending(options: RequeueOptions): Promise<RequeueSummary> {
-  if (!Number.isFinite(options.olderThanMs) || options.olderThanMs < 0) throw new RangeError(`olderThanMs must be >= 0, got ${options.olderThanMs}`);
-  const olderThan = new Date((options.now ?? Date.now()) - options.olderThanMs).toISOString();
-  const summary: RequeueSummary = { pending: 0, requeued: [], queued: {} };
-  let afterId: string | undefined;
-  for (;;) {
-    const batch = await options.ledger.listPendingSubmissions({ olderThan, afterId, limit: options.batchSize ?? 500 });
-    if (batch.length === 0) break;
-    for (const page of batch) {
-      afterId = page.id;
-      if (page.url === null) continue;
-      summary.pending++;
-      const jobId = fetchJobId(page.url);
-      const state = await options.queue.getJobState(jobId);
-      if (FINISHED_STATES.has(state)) await options.queue.remove(jobId);
-      const enqueued = state === 'unknown' || FINISHED_STATES.has(state) ? await enqueueFetch(options.queue, page.url) : undefined;
-      if (enqueued?.created) {
-        summary.requeued.push(page.url);
-      } else {
-        const current = enqueued?.existingState ?? state;
-        summary.queued[current] = (summary.queued[current] ?? 0) + 1;
-      }
-    }
-  }
-  return summary;
+  const summary = await reconcileStages({
+    store: options.ledger,
+    queues: { fetch: options.queue },
+    olderThanMs: options.olderThanMs,
+    batchSize: options.batchSize,
+    now: options.now,
+  });
+  return { pending: summary.pending, requeued: summary.requeued, queued: summary.queued };
 }

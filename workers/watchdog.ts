@@ -9,12 +9,20 @@ export const TIMEOUT_SIGNAL = 'SIGALRM';
 
 // Runs in its own thread with its own event loop, so its timer fires even while the main thread
 // is busy parsing a page.
+// A message is a time limit in ms (0 disarms), or { parent, everyMs }: end the process, at once,
+// when its parent process is gone (its parent pid changes), checked every everyMs.
 const WATCHDOG_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 let timer;
-parentPort.on('message', (ms) => {
+parentPort.on('message', (message) => {
+  if (typeof message === 'object') {
+    setInterval(() => {
+      if (process.ppid !== message.parent) process.kill(process.pid, 'SIGKILL');
+    }, message.everyMs);
+    return;
+  }
   clearTimeout(timer);
-  if (ms > 0) timer = setTimeout(() => process.kill(process.pid, '${TIMEOUT_SIGNAL}'), ms);
+  if (message > 0) timer = setTimeout(() => process.kill(process.pid, '${TIMEOUT_SIGNAL}'), message);
 });
 `;
 
@@ -43,6 +51,17 @@ export class Watchdog {
 
   disarm(): void {
     this.thread?.postMessage(0);
+  }
+
+  /**
+   * End this process (SIGKILL) within `everyMs` of its parent process dying, even while the main
+   * thread is busy with a page: the orphan has no one to report to, and what it was writing is
+   * a transaction the store rolls back.
+   */
+  watchParent(parent: number, everyMs: number): void {
+    if (!this.enabled) return;
+    this.thread ??= this.start();
+    this.thread.postMessage({ parent, everyMs });
   }
 
   private start(): Worker {

@@ -121,8 +121,11 @@ export function buildProgram(config: WinnowConfig = loadConfig()): Command {
 
   program
     .command('requeue-pending')
-    .description('queue again the URL submissions the database holds as pending whose fetch job Redis no longer has (e.g. after a restart without persistence)')
-    .option('--older-than <duration>', 'only submissions pending for longer than this: 90s, 10m, 2h, 1d', '10m')
+    .description(
+      'queue again the job of every page the database holds as pending or fetched whose job Redis no longer has (e.g. after a restart without persistence); ' +
+        'record failed, with the reason, those whose job Redis keeps as failed',
+    )
+    .option('--older-than <duration>', 'only pages unchanged for longer than this: 90s, 10m, 2h, 1d', '10m')
     .option('--db <path>', 'SQLite file to read (unless DATABASE_URL names PostgreSQL)', config.databasePath)
     .action(async (opts) => {
       const { requeuePendingCommand } = await import('../../workers/commands.js');

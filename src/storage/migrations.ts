@@ -236,9 +236,13 @@ CREATE INDEX pages_status_id ON pages (status, id);
 // editorial (Article.fallback). 0/1 in both dialects, so one condition reads it everywhere.
 const FALLBACK_FLAG = `ALTER TABLE articles ADD COLUMN fallback INTEGER NOT NULL DEFAULT 0 CHECK (fallback IN (0, 1));`;
 
+// How many times the stage reconciler (workers/reconciler.ts) has queued a page's job again because
+// Redis had no live job for it. Past a limit the page is recorded failed instead of queued forever.
+// The (status, updated_at) index of migration 1 serves the reconciler's "stuck since" query.
+const REQUEUE_COUNTER = `ALTER TABLE pages ADD COLUMN requeues INTEGER NOT NULL DEFAULT 0 CHECK (requeues >= 0);`;
+
 // Undo takes a decision back (review/types.ts): finding the corrections nobody undid asks, per
-// row, whether some row undoes it. Version 5 follows version 4 (added on another branch); the
-// runner applies whatever versions are missing, so the gap is harmless until 4 arrives.
+// row, whether some row undoes it.
 const CORRECTIONS_UNDOES_INDEX = `CREATE INDEX corrections_undoes ON corrections (undoes) WHERE undoes IS NOT NULL;`;
 
 /** Every migration, oldest first. */
@@ -246,6 +250,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial_schema', sqlite: INITIAL_SQLITE, postgres: INITIAL_POSTGRES },
   { version: 2, name: 'review_corrections', sqlite: CORRECTIONS_SQLITE, postgres: CORRECTIONS_POSTGRES },
   { version: 3, name: 'article_fallback', sqlite: FALLBACK_FLAG, postgres: FALLBACK_FLAG },
+  { version: 4, name: 'page_requeues', sqlite: REQUEUE_COUNTER, postgres: REQUEUE_COUNTER },
   { version: 5, name: 'corrections_undoes_index', sqlite: CORRECTIONS_UNDOES_INDEX, postgres: CORRECTIONS_UNDOES_INDEX },
 ];
 

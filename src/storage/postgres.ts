@@ -4,6 +4,7 @@ import { WinnowError } from '../errors.js';
 import type { BlockReview, Correction, CorrectionInput, ReviewCandidate, ReviewCandidateFilter, ReviewStats } from '../review/types.js';
 import type { Article, Label, LabeledBlock } from '../types.js';
 import { MIGRATIONS_TABLE, pendingMigrations } from './migrations.js';
+import { storeUnavailable } from './unavailable.js';
 import {
   ARTICLES_BY_MODEL_SQL,
   ARTICLE_PARAM_ORDER,
@@ -45,9 +46,12 @@ import {
   toReviewedSummary,
   toStoredArticle,
   toSummary,
+  toWaitingPage,
   undoneIds,
   unknownArticle,
   unknownPage,
+  waitingPagesPage,
+  type WaitingPageRow,
   type ArticleParams,
   type ArticleRow,
   type BlockRow,
@@ -75,6 +79,8 @@ import type {
   ReviewedArticleSummary,
   Store,
   StoredArticle,
+  WaitingPage,
+  WaitingStatus,
 } from './store.js';
 import { tryNormalizeUrl } from './url-key.js';
 
@@ -176,13 +182,16 @@ const SQL = {
   recordSubmission: `INSERT INTO pages (id, url, url_key, name, source, status, content_sha256, content_type, raw, created_at, updated_at)
     VALUES ($1, $2, $3, NULL, $4, 'pending', $5, NULL, $6, $7, $7)
     ON CONFLICT (md5(url_key), content_sha256) DO UPDATE SET status = 'pending', error_code = NULL, error_message = NULL,
-      updated_at = excluded.updated_at
+      updated_at = excluded.updated_at, requeues = 0
     WHERE pages.status IN ('pending', 'failed')
     RETURNING ${PAGE_COLUMNS}`,
   pendingSubmissions: `SELECT ${PAGE_COLUMNS} FROM pages
     WHERE status = 'pending' AND id > $2 AND pages.updated_at < $1::timestamptz ORDER BY id LIMIT $3`,
   settleSubmission: `DELETE FROM pages
     WHERE md5(url_key) = md5($1) AND url_key = $1 AND content_sha256 = $2 AND status = 'pending'`,
+  waitingPages: `SELECT id, url, status, requeues, ${iso('updated_at')} FROM pages
+    WHERE status = $1 AND id > $3 AND pages.updated_at < $2::timestamptz ORDER BY id LIMIT $4`,
+  markRequeued: 'UPDATE pages SET requeues = requeues + 1, updated_at = $3 WHERE id = $1 AND status = $2',
 } as const;
 
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
@@ -515,6 +524,16 @@ export class PostgresStore implements Store {
     await this.run(() => this.pool.query(SQL.settleSubmission, [urlKey, sha]));
   }
 
+  /** Keyset pagination: pass the last id of a page as `afterId`. `limit` defaults to 500 and is capped at 5000. */
+  async listWaitingPages(options: { status: WaitingStatus; olderThan: string; afterId?: string; limit?: number }): Promise<WaitingPage[]> {
+    const { status, olderThan, afterId, limit } = waitingPagesPage(options);
+    return this.run(async () => (await this.pool.query<WaitingPageRow>(SQL.waitingPages, [status, olderThan, afterId, limit])).rows.map(toWaitingPage));
+  }
+
+  async markRequeued(pageId: string, status: WaitingStatus): Promise<boolean> {
+    return this.run(async () => ((await this.pool.query(SQL.markRequeued, [pageId, status, timestamp()])).rowCount ?? 0) === 1);
+  }
+
   /** Close every connection of the pool. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) {
@@ -646,11 +665,11 @@ function translateError(error: unknown): unknown {
     return error;
   }
   if (isUnreachable(error)) {
-    return new WinnowError('network', `database unavailable: ${error.message || String(error)}`, { retryable: true, cause: error });
+    return storeUnavailable('network', error.message || String(error), error);
   }
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && TIMEOUT_STATES.has(code)) {
-    return new WinnowError('timeout', `database timeout: ${error.message}`, { retryable: true, cause: error });
+    return storeUnavailable('timeout', error.message, error);
   }
   return error;
 }

@@ -5,7 +5,18 @@ import { ConflictError, WinnowError } from '../errors.js';
 import type { BlockReview, Correction, CorrectionInput, ReviewCandidate, ReviewCandidateFilter, ReviewStats } from '../review/types.js';
 import { isLabel, type Article, type EngineName, type Label, type LabeledBlock, type SmoothingRule } from '../types.js';
 import { latestVersion } from './migrations.js';
-import type { ArticleFilter, ArticleSummary, NewPage, PageRecord, PageSource, PageStatus, ReviewedArticleSummary, StoredArticle } from './store.js';
+import type {
+  ArticleFilter,
+  ArticleSummary,
+  NewPage,
+  PageRecord,
+  PageSource,
+  PageStatus,
+  ReviewedArticleSummary,
+  StoredArticle,
+  WaitingPage,
+  WaitingStatus,
+} from './store.js';
 import { normalizeUrl, tryNormalizeUrl } from './url-key.js';
 
 /*
@@ -894,4 +905,37 @@ export function pendingSubmissionsPage(options: { olderThan: string; afterId?: s
     afterId,
     limit: clampTo(options.limit, DEFAULT_PENDING_LIMIT, MAX_PENDING_LIMIT),
   };
+}
+
+// ---- Stage ledger ----
+
+/** A row of the waiting-pages query, as both backends return it. */
+export interface WaitingPageRow {
+  id: string;
+  url: string | null;
+  status: string;
+  requeues: number | string;
+  updated_at: string | Date;
+}
+
+export function toWaitingPage(row: WaitingPageRow): WaitingPage {
+  const updatedAt = row.updated_at instanceof Date ? row.updated_at.toISOString() : row.updated_at;
+  return { id: row.id, url: row.url, status: row.status as WaitingStatus, requeues: Number(row.requeues), updatedAt };
+}
+
+/**
+ * listWaitingPages' options checked, as {@link pendingSubmissionsPage} checks its own, plus the status.
+ *
+ * @throws WinnowError `bad_input` when `status` is not a waiting status, `olderThan` not a date or `afterId` not a string.
+ */
+export function waitingPagesPage(options: { status: WaitingStatus; olderThan: string; afterId?: string; limit?: number }): {
+  status: WaitingStatus;
+  olderThan: string;
+  afterId: string;
+  limit: number;
+} {
+  if (options.status !== 'pending' && options.status !== 'fetched') {
+    throw new WinnowError('bad_input', `status must be pending or fetched, not ${JSON.stringify(options.status)}`);
+  }
+  return { status: options.status, ...pendingSubmissionsPage(options) };
 }

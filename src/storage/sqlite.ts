@@ -44,9 +44,12 @@ import {
   toReviewedSummary,
   toStoredArticle,
   toSummary,
+  toWaitingPage,
   undoneIds,
   unknownArticle,
   unknownPage,
+  waitingPagesPage,
+  type WaitingPageRow,
   type ArticleRow,
   type BlockRow,
   type CandidateRow,
@@ -74,6 +77,8 @@ import type {
   ReviewedArticleSummary,
   Store,
   StoredArticle,
+  WaitingPage,
+  WaitingStatus,
 } from './store.js';
 import { tryNormalizeUrl } from './url-key.js';
 
@@ -191,7 +196,7 @@ function prepareStatements(db: Database.Database) {
       `INSERT INTO pages (id, url, url_key, name, source, status, content_sha256, content_type, raw, created_at, updated_at)
        VALUES (@id, @url, @urlKey, NULL, @source, 'pending', @sha, NULL, @raw, @now, @now)
        ON CONFLICT (url_key, content_sha256) DO UPDATE SET status = 'pending', error_code = NULL, error_message = NULL,
-         updated_at = excluded.updated_at
+         updated_at = excluded.updated_at, requeues = 0
        WHERE pages.status IN ('pending', 'failed')
        RETURNING ${PAGE_COLUMNS}`,
     ),
@@ -200,6 +205,13 @@ function prepareStatements(db: Database.Database) {
        WHERE status = 'pending' AND id > @afterId AND updated_at < @olderThan ORDER BY id LIMIT @limit`,
     ),
     settleSubmission: db.prepare<[string, string]>("DELETE FROM pages WHERE url_key = ? AND content_sha256 = ? AND status = 'pending'"),
+    waitingPages: db.prepare<{ status: string; olderThan: string; afterId: string; limit: number }, WaitingPageRow>(
+      `SELECT id, url, status, requeues, updated_at FROM pages
+       WHERE status = @status AND id > @afterId AND updated_at < @olderThan ORDER BY id LIMIT @limit`,
+    ),
+    markRequeued: db.prepare<{ pageId: string; status: string; now: string }>(
+      'UPDATE pages SET requeues = requeues + 1, updated_at = @now WHERE id = @pageId AND status = @status',
+    ),
   };
 }
 
@@ -463,6 +475,15 @@ export class SqliteStore implements Store {
   async settleSubmission(url: string): Promise<void> {
     const { urlKey, sha } = submissionKey(url);
     this.statements.settleSubmission.run(urlKey, sha);
+  }
+
+  /** Keyset pagination: pass the last id of a page as `afterId`. `limit` defaults to 500 and is capped at 5000. */
+  async listWaitingPages(options: { status: WaitingStatus; olderThan: string; afterId?: string; limit?: number }): Promise<WaitingPage[]> {
+    return this.statements.waitingPages.all(waitingPagesPage(options)).map(toWaitingPage);
+  }
+
+  async markRequeued(pageId: string, status: WaitingStatus): Promise<boolean> {
+    return this.statements.markRequeued.run({ pageId, status, now: timestamp() }).changes === 1;
   }
 
   /** Close the connection. Idempotent. */

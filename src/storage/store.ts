@@ -7,6 +7,21 @@ export type PageSource = 'file' | 'url' | 'api' | 'warc';
 /** Lifecycle of a page: pending until fetched, then done (article stored) or failed (reason kept). */
 export type PageStatus = 'pending' | 'fetched' | 'done' | 'failed';
 
+/** A stage a page waits in for a queue job: `pending` (a fetch job), `fetched` (a moderate job). */
+export type WaitingStatus = Extract<PageStatus, 'pending' | 'fetched'>;
+
+/** A page that has waited in one stage since before a cutoff: what the stage reconciler looks at. */
+export interface WaitingPage {
+  id: string;
+  /** The submitted URL (null for a page read from a file). */
+  url: string | null;
+  status: WaitingStatus;
+  /** Times the reconciler has queued the page's job again (see `markRequeued`). */
+  requeues: number;
+  /** When the page last changed status or was re-queued (ISO 8601). */
+  updatedAt: string;
+}
+
 /** A page to keep: its raw bytes are stored compressed so it can be reprocessed later. */
 export interface NewPage {
   /** Absolute URL, or null for a local file with no known URL. */
@@ -163,6 +178,22 @@ export interface Store {
    * @throws WinnowError `bad_input` when `url` is not an absolute URL.
    */
   settleSubmission(url: string): Promise<void>;
+
+  // --- Stage ledger (see workers/reconciler.ts) ---
+
+  /**
+   * Pages in `status` whose `updated_at` is before `olderThan` (ISO 8601), in id order after
+   * `afterId` (keyset pagination). `limit` defaults to 500 and is capped at 5000.
+   *
+   * @throws WinnowError `bad_input` when `olderThan` is not a date or `afterId` not a string.
+   */
+  listWaitingPages(options: { status: WaitingStatus; olderThan: string; afterId?: string; limit?: number }): Promise<WaitingPage[]>;
+  /**
+   * The reconciler queued the page's job again: add one to its `requeues` and set `updated_at`
+   * to now (the page gets a fresh wait before it is looked at again), if it is still in `status`.
+   * Returns false when the page has moved on (or is gone).
+   */
+  markRequeued(pageId: string, status: WaitingStatus): Promise<boolean>;
 
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import pg from 'pg';
 import { buildApp } from '../../src/api/app.js';
 import { openStore } from '../../src/storage/open-store.js';
 import type { Store } from '../../src/storage/store.js';
+import { normalizeUrl } from '../../src/storage/url-key.js';
 import { createProducerConnection, createQueues, waitForReady, type FetchJobData, type FetchJobResult, type ModerateJobData, type ModerateJobResult } from '../../workers/queues.js';
 import type { Queue } from 'bullmq';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -200,6 +201,7 @@ export interface PageServer {
  * - `/slow/<n>`: the first fixture page, headers only after `?ms=` (default 3000)
  * - `/hang/<n>`: accepts the request and never sends headers
  * - `/loop/a` ⇄ `/loop/b`: a redirect loop
+ * - `/big/<n>`: a 3.8 MB article of 15,000 paragraphs, seconds of moderation (a job still running when its worker dies)
  */
 export async function startPageServer(): Promise<PageServer> {
   const hits = new Map<string, number>();
@@ -216,6 +218,7 @@ export async function startPageServer(): Promise<PageServer> {
     return pages.get(slug);
   };
   const firstSlug = fixtureSlugs()[0];
+  let bigPage: Buffer | undefined;
   const sendPage = (response: ServerResponse, body: Buffer): void => {
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length });
     response.end(body);
@@ -251,6 +254,8 @@ export async function startPageServer(): Promise<PageServer> {
       // Never answer; the socket stays open until the client gives up or the server closes.
       open.set(path, (open.get(path) ?? 0) + 1);
       request.socket.once('close', () => open.set(path, (open.get(path) ?? 1) - 1));
+    } else if (/^\/big\/\d+$/.test(path)) {
+      sendPage(response, (bigPage ??= largeArticle(15_000)));
     } else if (path === '/loop/a' || path === '/loop/b') {
       response.writeHead(302, { location: path === '/loop/a' ? '/loop/b' : '/loop/a' }).end();
     } else {
@@ -277,6 +282,15 @@ export async function startPageServer(): Promise<PageServer> {
         server.close(() => done());
       }),
   };
+}
+
+/** An article of `paragraphs` paragraphs of prose, 50 to a section. */
+function largeArticle(paragraphs: number): Buffer {
+  const paragraph = `<p>${'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. '.repeat(2)}</p>`;
+  const parts = ['<!doctype html><html><head><title>A long read</title></head><body><article><h1>A long read</h1>'];
+  for (let i = 0; i < paragraphs; i += 50) parts.push(`<div class="section">${paragraph.repeat(Math.min(50, paragraphs - i))}</div>`);
+  parts.push('</article></body></html>');
+  return Buffer.from(parts.join(''));
 }
 
 /** `count` distinct page URLs on `server`, cycling through the fixture pages. */
@@ -432,3 +446,81 @@ export async function articleCount(db: DbTarget): Promise<number> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
+/* ------------------------------------------------------------------ the ledger's three numbers */
+
+/** "Nothing lost, nothing stuck": what every fault scenario ends with. */
+export interface LedgerAudit {
+  /** Pages still `pending` or `fetched` (waiting for a job). */
+  stuck: number;
+  /** Submitted URLs with no page row that is `done` or `failed`. */
+  lost: number;
+  /** Extra rows: URLs held by more than one page row, pages with more than one article. */
+  duplicated: number;
+  done: number;
+  failed: number;
+}
+
+/** The ledger of `urls` read straight from the database (SQLite file or PostgreSQL). */
+export async function auditLedger(db: DbTarget, urls: readonly string[]): Promise<LedgerAudit> {
+  const rows = await pageRows(db);
+  const settled = new Set(rows.filter((row) => row.status === 'done' || row.status === 'failed').map((row) => row.url_key));
+  const perKey = new Map<string, number>();
+  for (const row of rows) perKey.set(row.url_key, (perKey.get(row.url_key) ?? 0) + 1);
+  const counts = await dbCounts(db);
+  return {
+    stuck: rows.filter((row) => row.status === 'pending' || row.status === 'fetched').length,
+    lost: urls.filter((url) => !settled.has(normalizeUrl(url))).length,
+    duplicated: [...perKey.values()].reduce((sum, n) => sum + n - 1, 0) + counts.duplicateArticlePages,
+    done: rows.filter((row) => row.status === 'done').length,
+    failed: rows.filter((row) => row.status === 'failed').length,
+  };
+}
+
+async function pageRows(db: DbTarget): Promise<{ url_key: string; status: string }[]> {
+  const sql = 'SELECT url_key, status FROM pages';
+  if (db.kind === 'sqlite') {
+    const conn = new Database(db.path, { readonly: true, fileMustExist: true });
+    try {
+      conn.pragma('busy_timeout = 5000');
+      return conn.prepare(sql).all() as { url_key: string; status: string }[];
+    } finally {
+      conn.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    return (await client.query<{ url_key: string; status: string }>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Pids of the live child processes of `pid` (from /proc; a zombie counts as gone). */
+export function childPids(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = processStat(Number(entry));
+    if (stat && stat.ppid === pid && stat.state !== 'Z') children.push(Number(entry));
+  }
+  return children;
+}
+
+/** True while `pid` runs (a zombie, dead but not reaped, does not). */
+export function processAlive(pid: number): boolean {
+  const stat = processStat(pid);
+  return stat !== null && stat.state !== 'Z';
+}
+
+function processStat(pid: number): { state: string; ppid: number } | null {
+  try {
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [state, ppid] = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { state, ppid: Number(ppid) };
+  } catch {
+    return null;
+  }
+}

@@ -7,6 +7,7 @@ import type { Store } from '../../src/storage/store.js';
 import { tryNormalizeUrl } from '../../src/storage/url-key.js';
 import { enqueueModerate, type FetchJobData, type FetchJobResult, type ModerateJobData, type ModerateJobResult } from '../queues.js';
 import { HopLeases, type HostHold } from '../hop-leases.js';
+import { DEFAULT_OUTAGE_WAIT_MS, isStoreUnavailable, waitForStore } from '../outage.js';
 import type { HostPoliteness } from '../politeness.js';
 import type { SubmissionLedger } from '../submissions.js';
 import { failureOf, isLastAttempt, isPermanent, type StageJob } from './stage-job.js';
@@ -48,6 +49,11 @@ export interface FetchStageDeps {
    * @defaultValue none: submissions are not tracked
    */
   ledger?: Pick<SubmissionLedger, 'settleSubmission'>;
+  /**
+   * How long a job that met an unreachable store is put off (no attempt used; workers/outage.ts).
+   * @defaultValue DEFAULT_OUTAGE_WAIT_MS
+   */
+  outageWaitMs?: number;
 }
 
 export type FetchProcessor = (job: Job<FetchJobData, FetchJobResult>, token?: string, signal?: AbortSignal) => Promise<FetchJobResult>;
@@ -62,6 +68,8 @@ export type FetchProcessor = (job: Job<FetchJobData, FetchJobResult>, token?: st
  *   (UnrecoverableError).
  * - A 429 or 503 with Retry-After is retried after that wait (see workers/backoff.ts), and the
  *   host is kept quiet as long; a wait over `maxRetryAfterMs` fails the job at once.
+ * - An unreachable store is no fault of the page: the job is put off without using an attempt,
+ *   and the worker pauses until the store is back (workers/outage.ts).
  * - Anything else is rethrown for BullMQ to retry with backoff; on the last attempt the failure
  *   is recorded in the database first, since Redis evicts failed jobs.
  * - With `politeness`, every hop takes its host's lease (the first URL's and each redirect
@@ -93,10 +101,14 @@ export function createFetchProcessor(deps: FetchStageDeps): FetchProcessor {
         await job.moveToDelayed(Date.now() + error.waitMs + Math.floor(Math.random() * POLITENESS_JITTER_MS), token);
         throw new DelayedError();
       }
+      if (isStoreUnavailable(error)) return waitForStore(job, token, deps.outageWaitMs ?? DEFAULT_OUTAGE_WAIT_MS, error);
       const tooLong = retryAfterOverLimit(error, maxRetryAfterMs);
       if (isPermanent(error) || tooLong) {
         const failure = tooLong ?? failureOf(error);
-        await recordFailure(deps, url, failure);
+        // The page is at fault, but its failure cannot be kept while the store is down: wait.
+        await recordFailure(deps, url, failure).catch((recordError: unknown) =>
+          isStoreUnavailable(recordError) ? waitForStore(job, token, deps.outageWaitMs ?? DEFAULT_OUTAGE_WAIT_MS, recordError) : Promise.reject(recordError),
+        );
         throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
       }
       if (isLastAttempt(job as StageJob<FetchJobData>)) {

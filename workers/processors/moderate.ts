@@ -4,6 +4,7 @@ import { WinnowError } from '../../src/errors.js';
 import { moderateBytes } from '../../src/pipeline.js';
 import type { Store } from '../../src/storage/store.js';
 import type { EngineName } from '../../src/types.js';
+import { DEFAULT_OUTAGE_WAIT_MS, isStoreUnavailable, waitForStore, type DelayableJob } from '../outage.js';
 import type { ModerateJobData, ModerateJobResult } from '../queues.js';
 import { failureOf, isLastAttempt, isPermanent, type StageJob } from './stage-job.js';
 
@@ -27,6 +28,11 @@ export interface ModerateStageDeps {
   models: ModelLookup;
   /** @defaultValue 'linkedom' */
   engine?: EngineName;
+  /**
+   * How long a job that met an unreachable store is put off (no attempt used; workers/outage.ts).
+   * @defaultValue DEFAULT_OUTAGE_WAIT_MS
+   */
+  outageWaitMs?: number;
 }
 
 export type ModerateProcessor = (
@@ -43,20 +49,31 @@ export type ModerateProcessor = (
  *
  * - Bad input (a WinnowError with `retryable` false, e.g. `not_text`, `too_deep`) is recorded
  *   as the page's failure and ends the job at once (UnrecoverableError).
- * - Storage errors and aborts (job timeout) are rethrown for BullMQ to retry; on the last
+ * - An unreachable store (PostgreSQL down, SQLite locked or full) is no fault of the page: the
+ *   job is put off without using an attempt, and the worker pauses until the store is back
+ *   (workers/outage.ts).
+ * - Other storage errors and aborts (job timeout) are rethrown for BullMQ to retry; on the last
  *   attempt the failure is recorded first.
  */
 export function createModerateProcessor(deps: ModerateStageDeps): ModerateProcessor {
-  return async (job, _token, signal) => {
+  return async (job, token, signal) => {
     const { pageId } = job.data;
     const model = modelOf(job.data, deps.models);
     try {
       return await moderateStored(pageId, model, deps, signal);
     } catch (error) {
       if (error instanceof UnrecoverableError) throw error;
+      if (isStoreUnavailable(error) && job.moveToDelayed) {
+        return waitForStore(job as DelayableJob, token, deps.outageWaitMs ?? DEFAULT_OUTAGE_WAIT_MS, error);
+      }
       if (isPermanent(error)) {
         const failure = failureOf(error);
-        await deps.store.saveFailure(pageId, failure);
+        // The page is at fault, but its failure cannot be kept while the store is down: wait.
+        await deps.store.saveFailure(pageId, failure).catch((saveError: unknown) =>
+          isStoreUnavailable(saveError) && job.moveToDelayed
+            ? waitForStore(job as DelayableJob, token, deps.outageWaitMs ?? DEFAULT_OUTAGE_WAIT_MS, saveError)
+            : Promise.reject(saveError),
+        );
         throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
       }
       if (isLastAttempt(job)) await deps.store.saveFailure(pageId, failureOf(error)).catch(() => undefined);

@@ -10,6 +10,10 @@ export interface StageJob<T> {
   /** Attempts that already failed before this one. */
   attemptsMade: number;
   opts: { attempts?: number };
+  /** Put the job back to delayed (both kinds of job have it; see workers/outage.ts). */
+  moveToDelayed?(timestamp: number, token?: string): Promise<void>;
+  /** Report progress; the parent's Worker emits it as a `progress` event. */
+  updateProgress?(progress: object): Promise<void>;
 }
 
 /** True when this attempt is the job's last: a retryable failure now ends the job. */

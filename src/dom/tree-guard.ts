@@ -9,7 +9,9 @@ import type { PageLimits } from '../input/prepare.js';
  * - **Depth** is counted as nodes are attached: an element is one deeper than the node it is
  *   attached to (`<html>` is 1). Stray end tags, tags in comments, attribute values or
  *   `<textarea>` never build elements, so they cannot move the count. When the adoption agency
- *   moves a subtree, its elements are counted again at their new depth. Elements inside a cut
+ *   moves a subtree, its elements are counted again at their new depth; the limit holds on the
+ *   deepest the tree gets while it is built, which a moved-up subtree can leave 1-5 levels above
+ *   the final tree's depth (300 random misnested pages, tests/unit/parse-limits.test.ts). Elements inside a cut
  *   element count too: the parser still holds them on its stack, and its scope checks walk it.
  *   The parse stops with PageTooDeepError at the first element past `maxDepth`.
  * - **Elements** are counted as they are created, cut ones included, and the parse stops with

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import type * as Jsdom from 'jsdom';
-import { defaultTreeAdapter, parse, serialize } from 'parse5';
+import { defaultTreeAdapter, serialize } from 'parse5';
 import { DEFAULT_LIMITS, type PageLimits } from '../input/prepare.js';
 import type { ParsedPage } from './engine.js';
-import { guardTreeAdapter } from './tree-guard.js';
+import { parseGuarded } from './guarded-parse.js';
 
 // Loaded on first use: jsdom costs about 0.45 s and 90 MB to load, and the default engine is
 // linkedom, so a process that never parses with jsdom never pays for it.
@@ -30,7 +30,7 @@ function jsdom(): NonNullable<typeof loaded> {
  */
 export function parseWithJsdom(html: string, url?: string, limits: PageLimits = DEFAULT_LIMITS): ParsedPage {
   const { JSDOM, silentConsole } = jsdom();
-  const guarded = serialize(parse(html, { treeAdapter: guardTreeAdapter(defaultTreeAdapter, limits), scriptingEnabled: false }));
+  const guarded = serialize(parseGuarded(html, defaultTreeAdapter, limits));
   const dom = new JSDOM(guarded, {
     url: safeDocumentUrl(url),
     contentType: 'text/html',

@@ -1,8 +1,7 @@
-import { parse } from 'parse5';
 import { DEFAULT_LIMITS, type PageLimits } from '../input/prepare.js';
 import type { ParsedPage } from './engine.js';
+import { parseGuarded } from './guarded-parse.js';
 import { linkedomTreeAdapter } from './linkedom-tree-adapter.js';
-import { guardTreeAdapter } from './tree-guard.js';
 
 /**
  * linkedom nodes in the tree the HTML standard builds: parse5's tokenizer and tree builder
@@ -16,8 +15,7 @@ import { guardTreeAdapter } from './tree-guard.js';
  * speed figures of both.
  */
 export function parseWithLinkedom(html: string, limits: PageLimits = DEFAULT_LIMITS): ParsedPage {
-  // Scripting off, as in jsdom: `<noscript>` content is parsed as markup, as a reader without scripts sees it.
-  const document = parse(html, { treeAdapter: guardTreeAdapter(linkedomTreeAdapter(), limits), scriptingEnabled: false });
+  const document = parseGuarded(html, linkedomTreeAdapter(), limits);
   return {
     document,
     engine: 'linkedom',

@@ -93,7 +93,7 @@ export function guardTreeAdapter<T extends TreeAdapterTypeMap>(base: TreeAdapter
     createElement(tagName: string, namespaceURI: html.NS, attrs: Token.Attribute[]) {
       if (++elements > limits.maxElements) throw new PageTooLargeError(`page has more than ${limits.maxElements} elements`);
       const element = base.createElement(tagName, namespaceURI, attrs);
-      if (isCut(tagName, namespaceURI, attrs)) {
+      if (isCutElement(tagName, namespaceURI, attrs)) {
         cutRoots.add(element as object);
         hidden.add(element as object);
       }
@@ -121,7 +121,7 @@ export function guardTreeAdapter<T extends TreeAdapterTypeMap>(base: TreeAdapter
 }
 
 /** Whether the element is left out of the tree (see {@link guardTreeAdapter}). */
-function isCut(tagName: string, namespaceURI: html.NS, attrs: Token.Attribute[]): boolean {
+export function isCutElement(tagName: string, namespaceURI: html.NS, attrs: Token.Attribute[]): boolean {
   if (namespaceURI === html.NS.SVG) return tagName === 'svg';
   if (namespaceURI !== html.NS.HTML) return false;
   if (tagName === 'style' || tagName === 'template') return true;

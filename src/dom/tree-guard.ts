@@ -11,11 +11,13 @@ import type { PageLimits } from '../input/prepare.js';
  *   `<textarea>` never build elements, so they cannot move the count. When the adoption agency
  *   moves a subtree, its elements are counted again at their new depth; the limit holds on the
  *   deepest the tree gets while it is built, which a moved-up subtree can leave 1-5 levels above
- *   the final tree's depth (300 random misnested pages, tests/unit/parse-limits.test.ts). Elements inside a cut
- *   element count too: the parser still holds them on its stack, and its scope checks walk it.
- *   The parse stops with PageTooDeepError at the first element past `maxDepth`.
+ *   the final tree's depth (300 random misnested pages, tests/unit/parse-limits.test.ts).
+ *   Elements inside a cut element count too: the parser still holds them on its stack, and its
+ *   scope checks walk it. The parse stops with PageTooDeepError at the first element past
+ *   `maxDepth`.
  * - **Elements** are counted as they are created, cut ones included, and the parse stops with
- *   PageTooLargeError past `maxElements`.
+ *   PageTooLargeError past `maxElements`. Content skipped before the tokenizer reads it
+ *   (src/dom/guarded-parse.ts) creates no element and counts for neither limit.
  * - **Cut elements** (`script` other than JSON-LD, `style`, `template`, `svg`) are created, as the
  *   tree builder needs them on its stack, but never attached, and no text is stored inside them.
  *   JSON-LD scripts stay: Readability reads the byline and dates from them.

@@ -61,6 +61,11 @@ describe.each(ENGINES)('the body the HTML standard builds, on %s', (engine) => {
     expect(bodyText(`<title>T</title>${ARTICLE}`, engine)).toBe('The whole article text.');
   });
 
+  it('HTML inside <svg> breaks out of it and stays, the svg goes (wcxb 0573)', () => {
+    const html = `<button><svg class="icon"><use href="#icon-menu"></use><div class="visually-hidden"><title>menu</title></div></svg></button>${ARTICLE}`;
+    expect(bodyText(html, engine)).toBe('menu The whole article text.');
+  });
+
   it('an unclosed <svg> ends where the parser ends it, not at the next </svg> (wcxb 4289)', () => {
     const html = `<ul><li><a href="#"><svg width="18"></a><ul><li>Choose your language</li></ul></li></ul>${ARTICLE}<svg><path d="M0"/></svg>`;
     expect(bodyText(html, engine)).toBe('Choose your language The whole article text.');

@@ -10,7 +10,7 @@ import { blockFeatures, keptSpan, listingCues, type FeatureBag } from './feature
 import { languageOf } from './features/text-tokens.js';
 import { decodeHtml } from './input/decode.js';
 import { NoArticleError, PageTooLargeError, ParseError, WinnowError } from './errors.js';
-import { DEFAULT_LIMITS, preparePage, type PageLimits } from './input/prepare.js';
+import { DEFAULT_LIMITS, type PageLimits } from './input/prepare.js';
 import type { Block } from './segment/block.js';
 import { segment } from './segment/segment.js';
 import { LABELS, type Article, type EngineName, type Label, type LabeledBlock } from './types.js';
@@ -51,7 +51,7 @@ export interface PageAnalysis {
  */
 export function analyzePage(html: string, options: PipelineOptions & { readLabels?: boolean } = {}): PageAnalysis {
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const page = parsePage(preparePage(html, limits), { url: options.url, engine: options.engine });
+  const page = parsePage(html, { url: options.url, engine: options.engine, limits });
   try {
     revealScriptShell(page.document);
     const blocks = segment(page.document, { url: options.url, readLabels: options.readLabels });

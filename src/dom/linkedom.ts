@@ -1,33 +1,26 @@
-import { parseHTML } from 'linkedom';
+import { DEFAULT_LIMITS, type PageLimits } from '../input/prepare.js';
 import type { ParsedPage } from './engine.js';
+import { parseGuarded } from './guarded-parse.js';
+import { linkedomTreeAdapter } from './linkedom-tree-adapter.js';
 
 /**
- * linkedom: a light DOM on htmlparser2. Forgiving rather than spec-exact on broken markup, but
- * Readability gives the same article text on it, several times faster and in a fraction of the
- * memory. Nothing runs and nothing is fetched.
+ * linkedom nodes in the tree the HTML standard builds: parse5's tokenizer and tree builder
+ * (the ones jsdom uses) call linkedom's DOM methods, through a guard that keeps the page
+ * limits on that tree and leaves scripts, styles, templates and inline SVG out of it.
+ * Nothing runs and nothing is fetched.
+ *
+ * linkedom's own parser (htmlparser2) was used before. It is not a tree builder: a `<meta>`
+ * before `<head>` left the body empty, and 14 of 1,358 wcxb-dev pages lost more than 5% of
+ * their words, 11 of them all (`bench/parser-check.ts`; 0 now). The price is parse time:
+ * 20.0-20.2 ms of CPU a page on wcxb-dev against 10.0-12.0 before, 13.3 against 7.4 on
+ * scrapinghub-dev, mostly parse5's tokenizer reading markup a character at a time
+ * (docs/BENCHMARKS.md, 2026-12-08).
  */
-export function parseWithLinkedom(html: string): ParsedPage {
-  const { document } = parseHTML(withBody(html));
+export function parseWithLinkedom(html: string, limits: PageLimits = DEFAULT_LIMITS): ParsedPage {
+  const document = parseGuarded(html, linkedomTreeAdapter(), limits);
   return {
-    document: document as unknown as Document,
+    document,
     engine: 'linkedom',
     dispose: () => undefined,
   };
-}
-
-/**
- * linkedom keeps content after a stray `</body>` or `</html>` outside the body, and builds no
- * body at all for a page without `<html>`/`<body>` tags, where an HTML5 parser moves everything
- * into the body. Dropping those end tags and opening a body where the page has none gives the
- * HTML5 result for both.
- */
-export function withBody(html: string): string {
-  const source = html.replace(/<\/(?:body|html)\s*>/gi, '');
-  if (/<body[\s>]/i.test(source)) return source;
-  const headEnd = /<\/head\s*>/i.exec(source);
-  if (headEnd) {
-    const at = headEnd.index + headEnd[0].length;
-    return `${source.slice(0, at)}<body>${source.slice(at)}</body>`;
-  }
-  return `<!DOCTYPE html><html><head></head><body>${source.replace(/<!doctype[^>]*>/i, '')}</body></html>`;
 }

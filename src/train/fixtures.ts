@@ -15,8 +15,20 @@ export interface FixtureMeta {
   promo?: string[];
   boilerplate?: string[];
   traps?: string[];
-  source?: 'hand-written' | 'review-export';
+  source?: 'hand-written' | 'review-export' | 'corpus-aligned';
   notes?: string;
+  /**
+   * Where a `corpus-aligned` page's labels came from: the corpus, its version and licence, the
+   * page's id there, and that the labels were aligned from its ground truth, not reviewed.
+   */
+  provenance?: {
+    corpus: string;
+    version: string;
+    license: string;
+    pageId: string;
+    review: string;
+    truthCovered?: number;
+  };
 }
 
 export interface FixturePage {

@@ -36,6 +36,20 @@ export interface TrainModelOptions extends TrainOptions {
    * @defaultValue REVIEWED_PAGE_WEIGHT
    */
   reviewedWeight?: number;
+  /**
+   * Weight of a block from a page aligned from a corpus's ground truth (`meta.source` is
+   * `corpus-aligned`), against 1 for a hand-written fixture block.
+   * @defaultValue CORPUS_PAGE_WEIGHT
+   */
+  corpusWeight?: number;
+  /**
+   * Pages added to the training set of every fold and of the final fit, never held out or
+   * scored: corpus pages whose labels are aligned guesses, while the metrics and the operating
+   * point (temperature, promo bias) are measured on the hand-labeled pages.
+   */
+  extraPages?: LabeledPage[];
+  /** Corpora the extra pages come from, recorded in the model's `trainedOn`. */
+  corpora?: { name: string; version: string }[];
   /** Called as training advances: cross-validation folds fitted, then the final fit. */
   onProgress?: (progress: TrainingProgress) => void;
 }
@@ -61,6 +75,13 @@ const MAX_MACRO_F1_COST = 0.01;
  */
 export const REVIEWED_PAGE_WEIGHT = 3;
 
+/**
+ * An aligned corpus block counts less than a hand-written one: its label is a guess from text
+ * alignment (promo is never in a benchmark's ground truth), and the corpus has many more blocks
+ * than the fixtures. Chosen by cross-validation (docs/BENCHMARKS.md).
+ */
+export const CORPUS_PAGE_WEIGHT = 0.3;
+
 /** Folds inside a training set that give the second pass honest first-pass verdicts. */
 const INNER_FOLDS = 5;
 
@@ -71,7 +92,8 @@ const TEMPERATURES = [1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32];
  * second pass learns from first-pass verdicts on pages the first pass did not see (inner
  * folds), as it will meet them on new pages.
  */
-export function fitModel(pages: LabeledPage[], options: TrainModelOptions = {}): Model {
+export function fitModel(labeled: LabeledPage[], options: TrainModelOptions = {}): Model {
+  const pages = options.extraPages && options.extraPages.length > 0 ? [...labeled, ...options.extraPages] : labeled;
   const nb = trainNaiveBayes(LABELS, examplesOf(pages, options), options);
   const contextNb = options.context === false || pages.length < 2 ? null : fitContextPass(pages, options);
   const temperature = options.temperature ?? 1;
@@ -87,8 +109,23 @@ export function fitModel(pages: LabeledPage[], options: TrainModelOptions = {}):
     temperature,
     bias,
     smoothing,
-    trainedOn: { pages: pages.length, blocks: pages.reduce((sum, page) => sum + page.gold.length, 0), fixtureHash: options.fixtureHash ?? '' },
+    trainedOn: trainedOn(pages, options),
     metrics: null,
+  };
+}
+
+function trainedOn(pages: LabeledPage[], options: TrainModelOptions): Model['trainedOn'] {
+  const sources: Record<string, number> = {};
+  for (const page of pages) sources[page.meta.source ?? 'hand-written'] = (sources[page.meta.source ?? 'hand-written'] ?? 0) + 1;
+  const corpusPages = sources['corpus-aligned'] ?? 0;
+  return {
+    pages: pages.length,
+    blocks: pages.reduce((sum, page) => sum + page.gold.length, 0),
+    fixtureHash: options.fixtureHash ?? '',
+    sources,
+    ...(corpusPages > 0 && options.corpora
+      ? { corpora: options.corpora.map((corpus) => ({ ...corpus, pages: corpusPages, weight: options.corpusWeight ?? CORPUS_PAGE_WEIGHT })) }
+      : {}),
   };
 }
 
@@ -100,7 +137,9 @@ function examplesOf(pages: LabeledPage[], options: TrainModelOptions): TrainingE
 }
 
 function pageWeight(page: LabeledPage, options: TrainModelOptions): number {
-  return page.meta.source === 'review-export' ? (options.reviewedWeight ?? REVIEWED_PAGE_WEIGHT) : 1;
+  if (page.meta.source === 'review-export') return options.reviewedWeight ?? REVIEWED_PAGE_WEIGHT;
+  if (page.meta.source === 'corpus-aligned') return options.corpusWeight ?? CORPUS_PAGE_WEIGHT;
+  return 1;
 }
 
 function fitContextPass(pages: LabeledPage[], options: TrainModelOptions): NaiveBayesParameters {

@@ -175,7 +175,9 @@ export function labelAnalyzedCorpusPage(page: WcxbPage, analysis: PageAnalysis, 
     page.truth,
   );
   const promo = promoVerdicts(analysis, options.promoModel ?? null);
-  const gold: Label[] = alignment.blocks.map((aligned, i) => (aligned.editorial ? 'editorial' : promo[i] ? 'promo' : 'boilerplate'));
+  const gold: Label[] = alignment.blocks.map((aligned, i) =>
+    aligned.editorial && !guideBoilerplate(analysis.features[i]) ? 'editorial' : promo[i] ? 'promo' : 'boilerplate',
+  );
   const info = options.info ?? { name: 'WCXB', version: 'unknown', license: 'CC-BY-4.0', split: 'dev' };
   const provenance: Provenance = {
     corpus: `${info.name} (${info.split})`,
@@ -200,6 +202,17 @@ export function labelAnalyzedCorpusPage(page: WcxbPage, analysis: PageAnalysis, 
     alignment,
     corpusPage: { id: page.id, url: page.url, truth: page.truth, title: page.title, with: page.with, without: page.without, pageType: page.pageType },
   };
+}
+
+/**
+ * Feature tokens of blocks the labeling guide calls boilerplate even inside the article, where a
+ * benchmark's ground truth often keeps them: bylines, datelines and publication stamps, photo
+ * credits and captions.
+ */
+const GUIDE_BOILERPLATE = ['mcue=byline', 'mcue=dateline', 'mcue=stamp', 'mcue=credit', 'tag=figcaption'];
+
+function guideBoilerplate(features: Map<string, number>): boolean {
+  return GUIDE_BOILERPLATE.some((token) => features.has(token));
 }
 
 /** Per block: whether the fixture model clearly calls it promo rather than boilerplate. */

@@ -196,7 +196,10 @@ export function crossValidate(pages: LabeledPage[], options: TrainModelOptions =
   const score = (bias: number[]) => scoreFolds(folds, foldModels.map((model) => ({ ...model, temperature, bias })));
   const bias = options.bias ?? choosePromoBias(score, options.promoRecallTarget ?? PROMO_RECALL_TARGET);
   const { confusion, reports } = score(bias);
-  const method = `${folds.length}-fold cross-validation by page (${pages.length} pages, seed ${options.seed ?? 1})`;
+  const extra = options.extraPages?.length ?? 0;
+  const method =
+    `${folds.length}-fold cross-validation by page (${pages.length} pages, seed ${options.seed ?? 1})` +
+    (extra > 0 ? `, ${extra} aligned corpus pages (block weight ${options.corpusWeight ?? CORPUS_PAGE_WEIGHT}) in every fold's training set` : '');
   return { metrics: metricsFromConfusion(confusion, method), pages: reports, temperature, bias };
 }
 

@@ -174,9 +174,9 @@ export function labelAnalyzedCorpusPage(page: WcxbPage, analysis: PageAnalysis, 
     analysis.blocks.map((block) => block.text),
     page.truth,
   );
-  const promo = promoVerdicts(analysis, options.promoModel ?? null);
+  const promoShare = promoShares(analysis, options.promoModel ?? null);
   const gold: Label[] = alignment.blocks.map((aligned, i) =>
-    aligned.editorial && !guideBoilerplate(analysis.features[i]) ? 'editorial' : promo[i] ? 'promo' : 'boilerplate',
+    aligned.editorial && !guideBoilerplate(analysis.features[i]) ? 'editorial' : promoShare[i] >= PROMO_SHARE ? 'promo' : 'boilerplate',
   );
   const info = options.info ?? { name: 'WCXB', version: 'unknown', license: 'CC-BY-4.0', split: 'dev' };
   const provenance: Provenance = {
@@ -199,6 +199,7 @@ export function labelAnalyzedCorpusPage(page: WcxbPage, analysis: PageAnalysis, 
     meta,
     analysis,
     gold,
+    ...(options.promoModel ? { promoShare } : {}),
     alignment,
     corpusPage: { id: page.id, url: page.url, truth: page.truth, title: page.title, with: page.with, without: page.without, pageType: page.pageType },
   };
@@ -215,14 +216,19 @@ function guideBoilerplate(features: Map<string, number>): boolean {
   return GUIDE_BOILERPLATE.some((token) => features.has(token));
 }
 
-/** Per block: whether the fixture model clearly calls it promo rather than boilerplate. */
-function promoVerdicts(analysis: PageAnalysis, model: Model | null): boolean[] {
-  if (!model || analysis.blocks.length === 0) return analysis.blocks.map(() => false);
+/**
+ * Per block: the fixture model's promo posterior as a share of promo + boilerplate (0 without a
+ * model). Training splits a block that is not main content by this share; the hard label
+ * (written out for review) is promo only from PROMO_SHARE up.
+ */
+function promoShares(analysis: PageAnalysis, model: Model | null): number[] {
+  if (!model || analysis.blocks.length === 0) return analysis.blocks.map(() => 0);
   const promo = LABELS.indexOf('promo');
   const boilerplate = LABELS.indexOf('boilerplate');
   const { scores } = scoreBlocks(analysis.blocks, analysis.features, model);
   return scores.map((row) => {
     const posterior = softmax(row, model.temperature);
-    return posterior[promo] / (posterior[promo] + posterior[boilerplate]) >= PROMO_SHARE;
+    const sum = posterior[promo] + posterior[boilerplate];
+    return sum > 0 ? Math.round((posterior[promo] / sum) * 1000) / 1000 : 0;
   });
 }

@@ -44,6 +44,12 @@ export interface LabeledPage {
   meta: FixtureMeta;
   analysis: PageAnalysis;
   gold: Label[];
+  /**
+   * Per block, the share of promo among promo + boilerplate when a page's labels cannot tell
+   * the two apart (a corpus's ground truth says only what is main content): training splits a
+   * block that is not editorial between the two by this share instead of its hard label.
+   */
+  promoShare?: number[];
 }
 
 /** `fixtures/pages` of this package, or WINNOW_FIXTURES_DIR. */

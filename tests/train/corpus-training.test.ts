@@ -33,6 +33,6 @@ describe('training with aligned corpus pages', () => {
     const alone = fitModel(fixtures, { context: false });
     const mixed = fitModel(fixtures, { context: false, extraPages: corpus, corpusWeight: 0.5 });
     // Every class's token mass grows by the same share; priors (counted in blocks) move a little.
-    alone.nb.logPriors.forEach((prior, c) => expect(Math.abs(mixed.nb.logPriors[c] - prior)).toBeLessThan(0.1));
+    alone.nb.logPriors.forEach((prior, c) => expect(Math.abs(mixed.nb.logPriors[c] - prior)).toBeLessThan(0.25));
   });
 });

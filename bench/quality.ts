@@ -219,7 +219,7 @@ async function wcxbSection(args: Cli, shipped: Model | Error): Promise<Record<st
     const operating = crossValidate(fixtures, { extraPages: corpus.pages, corpusWeight });
     const perClass = operating.metrics.perClass;
     console.log(
-      `\ncorpus block weight ${corpusWeight}: fixtures' held-out macro F1 ${operating.metrics.macroF1.toFixed(4)} ` +
+      `\ncorpus class share ${corpusWeight}: fixtures' held-out macro F1 ${operating.metrics.macroF1.toFixed(4)} ` +
         `(editorial ${perClass.editorial.f1.toFixed(3)}, promo ${perClass.promo.f1.toFixed(3)}, boilerplate ${perClass.boilerplate.f1.toFixed(3)}); temperature ${operating.temperature}, bias ${JSON.stringify(operating.bias)}`,
     );
     const results = bench.crossValidateWcxb(corpus, fixtures, {
@@ -245,7 +245,7 @@ async function wcxbSection(args: Cli, shipped: Model | Error): Promise<Record<st
     const summary = bench.summarizeWcxb(results, extractors);
     console.log(
       `\nwcxb ${dir} (${corpus.info.name} ${corpus.info.version}, CC-BY-4.0; ${results.length} pages, engine ${args.wcxbEngine}; ` +
-        `winnow = 5 held-out folds by page, each trained on the fixtures + the other folds' aligned pages at block weight ${corpusWeight}; ` +
+        `winnow = 5 held-out folds by page, each trained on the fixtures + the other folds' aligned pages at class share ${corpusWeight}; ` +
         `${((performance.now() - weightStarted) / 1000).toFixed(0)} s, ${((performance.now() - started) / 1000).toFixed(0)} s in all)`,
     );
     console.log(bench.wcxbTable(summary.overall));

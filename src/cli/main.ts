@@ -84,7 +84,7 @@ export function buildProgram(config: WinnowConfig = loadConfig()): Command {
     .option('--engine <engine>', 'DOM engine: linkedom or jsdom', engineOption, config.engine)
     .option('--corpus <dir>', 'WCXB split trained on besides the fixtures (default: ../shared/corpus/wcxb-dev beside the repo, or WINNOW_CORPUS_DIR, when present)')
     .option('--no-corpus', 'train on the fixtures alone')
-    .option('--corpus-weight <w>', 'weight of an aligned corpus block against 1 for a fixture block', Number)
+    .option('--corpus-weight <w>', 'share of each class\'s fixture mass the aligned corpus adds (default 0.1)', Number)
     .option('--corpus-pages <n>', 'at most this many corpus pages', positiveInt)
     .action((opts) => {
       trainCommand({
@@ -108,7 +108,7 @@ export function buildProgram(config: WinnowConfig = loadConfig()): Command {
     .option('--pages', 'list every misclassified block per page')
     .option('--engine <engine>', 'DOM engine: linkedom or jsdom', engineOption, config.engine)
     .option('--corpus <dir>', 'also train every fold on this WCXB split (fixtures are still the held-out pages)')
-    .option('--corpus-weights <list>', 'comma-separated corpus block weights to compare, e.g. 0.1,0.3,1', (value: string) => value.split(',').map(Number))
+    .option('--corpus-weights <list>', 'comma-separated corpus class shares to compare, e.g. 0.1,0.3', (value: string) => value.split(',').map(Number))
     .option('--corpus-pages <n>', 'at most this many corpus pages', positiveInt)
     .action((opts) =>
       evalCommand({

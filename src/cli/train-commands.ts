@@ -106,7 +106,7 @@ export function evalCommand(options: TrainCommandOptions & { pages?: boolean; co
   for (const weight of weights) {
     if (corpus !== null) {
       validation = crossValidate(pages, { folds: options.folds, extraPages: weight > 0 ? corpus.pages : undefined, corpusWeight: weight });
-      log(`\ncorpus block weight ${weight}: fixtures' held-out macro F1 ${validation.metrics.macroF1.toFixed(3)}`);
+      log(`\ncorpus class share ${weight}: fixtures' held-out macro F1 ${validation.metrics.macroF1.toFixed(3)}`);
     }
     log(formatMetrics(validation.metrics));
   }

@@ -275,7 +275,7 @@ export function crossValidate(pages: LabeledPage[], options: TrainModelOptions =
   const extra = options.extraPages?.length ?? 0;
   const method =
     `${folds.length}-fold cross-validation by page (${pages.length} pages, seed ${options.seed ?? 1})` +
-    (extra > 0 ? `, ${extra} aligned corpus pages (block weight ${options.corpusWeight ?? CORPUS_PAGE_WEIGHT}) in every fold's training set` : '');
+    (extra > 0 ? `, ${extra} aligned corpus pages (class share ${options.corpusWeight ?? CORPUS_PAGE_WEIGHT}) in every fold's training set` : '');
   return { metrics: metricsFromConfusion(confusion, method), pages: reports, temperature, bias };
 }
 

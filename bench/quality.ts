@@ -3,9 +3,14 @@
  * article-extraction benchmark's text metric (src/eval/text-metric.ts).
  *
  *   node dist/bench/quality.js [--engine jsdom|linkedom] [--pages N] [--report FILE] [--fixtures]
+ *                              [--wcxb-pages N] [--corpus-weight W[,W...]] [--only scrapinghub|wcxb]
  *
- * Skips (exit 0) when the corpus is absent (../shared/corpus beside the repo, or WINNOW_CORPUS_DIR).
- * The corpus is read in place and only measured; the report holds scores, never page text.
+ * Two corpora, each skipped (exit 0) when absent (../shared/corpus beside the repo, or WINNOW_CORPUS_DIR):
+ * - scrapinghub-dev: never trained on; the shipped model against bare Readability (shingle metric).
+ * - wcxb-dev: held-out folds by page, each fold's model trained on the fixtures plus the other
+ *   folds' aligned pages; WCXB word metric (title line + text), overall and per page type, beside
+ *   bare Readability, the shipped model, and the alignment oracle.
+ * The corpora are read in place and only measured; the report holds scores, never page text.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -54,12 +59,28 @@ const READABILITY = 'readability';
 const EXTRACTORS = [WINNOW, READABILITY] as const;
 
 const USAGE =
-  'usage: node dist/bench/quality.js [--engine jsdom|linkedom] [--pages N] [--report FILE] [--fixtures]';
+  'usage: node dist/bench/quality.js [--engine jsdom|linkedom] [--pages N] [--report FILE] [--fixtures] [--wcxb-pages N] [--corpus-weight W[,W...]] [--only scrapinghub|wcxb]';
 
-function parseCli(): { engine: Engine; pages: number | null; report: string | null; fixtures: boolean } {
+interface Cli {
+  engine: Engine;
+  /** Engine of the WCXB section: the pipeline's default (linkedom) unless --engine is given. */
+  wcxbEngine: Engine;
+  pages: number | null;
+  report: string | null;
+  fixtures: boolean;
+  wcxbPages: number | null;
+  /** Corpus block weights to measure, each a full held-out run. */
+  corpusWeights: number[] | undefined;
+  only: 'scrapinghub' | 'wcxb' | null;
+}
+
+function parseCli(): Cli {
   const { values } = parseArgs({
     options: {
-      engine: { type: 'string', default: 'jsdom' },
+      engine: { type: 'string' },
+      'wcxb-pages': { type: 'string' },
+      'corpus-weight': { type: 'string' },
+      only: { type: 'string' },
       pages: { type: 'string' },
       report: { type: 'string' },
       fixtures: { type: 'boolean', default: false },
@@ -71,14 +92,28 @@ function parseCli(): { engine: Engine; pages: number | null; report: string | nu
     console.log(USAGE);
     process.exit(0);
   }
-  const engine = values.engine;
+  const engine = values.engine ?? 'jsdom';
   if (engine !== 'jsdom' && engine !== 'linkedom') throw new Error(`--engine must be jsdom or linkedom, got ${engine}`);
+  const only = values.only ?? null;
+  if (only !== null && only !== 'scrapinghub' && only !== 'wcxb') throw new Error(`--only must be scrapinghub or wcxb, got ${only}`);
+  const wcxbPages = values['wcxb-pages'] === undefined ? null : Number(values['wcxb-pages']);
+  const corpusWeights = values['corpus-weight'] === undefined ? undefined : values['corpus-weight'].split(',').map(Number);
+  if (corpusWeights?.some((w) => !(w > 0))) throw new Error(`--corpus-weight must be positive numbers, got ${values['corpus-weight']}`);
   let pages: number | null = null;
   if (values.pages !== undefined) {
     pages = Number(values.pages);
     if (!Number.isInteger(pages) || pages < 1) throw new Error(`--pages must be a positive integer, got ${values.pages}`);
   }
-  return { engine, pages, report: values.report ?? null, fixtures: values.fixtures };
+  return {
+    engine,
+    wcxbEngine: (values.engine as Engine | undefined) ?? 'linkedom',
+    pages,
+    report: values.report ?? null,
+    fixtures: values.fixtures,
+    wcxbPages,
+    corpusWeights,
+    only,
+  };
 }
 
 /** The two extractors, bound to the engine and model; a model that failed to load fails every page. */
@@ -156,10 +191,80 @@ function fixtureInputs(dir: string, fixtureTruthText: Api['fixtureTruthText']): 
   return inputs;
 }
 
+/**
+ * The WCXB section: align the split, fit the operating point (temperature, promo bias) on the
+ * fixtures' held-out folds with the corpus in every fold's training set, then score every corpus
+ * page with the model of the fold that held it out.
+ */
+async function wcxbSection(args: Cli, shipped: Model | Error): Promise<Record<string, unknown> | null> {
+  const { wcxbDir } = await import('../src/corpus/wcxb.js');
+  const dir = wcxbDir();
+  if (dir === null) {
+    console.log(`\nwcxb: corpus not found (../shared/corpus/wcxb-dev beside the repo, or ${CORPUS_ENV}); skipping`);
+    return null;
+  }
+  const { labeledFixtures, alignedCorpusFor } = await import('../src/cli/train-commands.js');
+  const { crossValidate, CORPUS_PAGE_WEIGHT } = await import('../src/train/train.js');
+  const bench = await import('../src/eval/wcxb-bench.js');
+  const { articleFrom } = await import('../src/pipeline.js');
+  const { scoreWordPage } = await import('../src/eval/word-metric.js');
+  const started = performance.now();
+  const { pages: fixtures } = labeledFixtures(join(repoRoot()!, 'fixtures', 'pages'), args.wcxbEngine);
+  const corpus = alignedCorpusFor(dir, fixtures, { engine: args.wcxbEngine, limit: args.wcxbPages ?? undefined, readability: true }, console.log);
+  const fixturesAlone = crossValidate(fixtures, {});
+  console.log(`fixtures' held-out macro F1, fixtures alone: ${fixturesAlone.metrics.macroF1.toFixed(4)}`);
+  const runs: Record<string, unknown>[] = [];
+  for (const corpusWeight of args.corpusWeights ?? [CORPUS_PAGE_WEIGHT]) {
+    const weightStarted = performance.now();
+    const operating = crossValidate(fixtures, { extraPages: corpus.pages, corpusWeight });
+    const perClass = operating.metrics.perClass;
+    console.log(
+      `\ncorpus class share ${corpusWeight}: fixtures' held-out macro F1 ${operating.metrics.macroF1.toFixed(4)} ` +
+        `(editorial ${perClass.editorial.f1.toFixed(3)}, promo ${perClass.promo.f1.toFixed(3)}, boilerplate ${perClass.boilerplate.f1.toFixed(3)}); temperature ${operating.temperature}, bias ${JSON.stringify(operating.bias)}`,
+    );
+    const results = bench.crossValidateWcxb(corpus, fixtures, {
+      corpusWeight,
+      temperature: operating.temperature,
+      bias: operating.bias,
+      onFold: (done, total) => {
+        if (process.stderr.isTTY) process.stderr.write(`\rwcxb folds: ${done}/${total}`);
+      },
+    });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    const SHIPPED = 'winnow (shipped model)';
+    if (!(shipped instanceof Error)) {
+      const byId = new Map(corpus.pages.map((page) => [page.corpusPage.id, page]));
+      for (const result of results) {
+        const page = byId.get(result.id);
+        if (!page) continue;
+        const article = articleFrom(page.analysis, shipped, page.corpusPage.url || null);
+        result.scores[SHIPPED] = scoreWordPage(`${article.title ?? ''}\n${article.text}`, { text: page.corpusPage.truth, with: page.corpusPage.with, without: page.corpusPage.without });
+      }
+    }
+    const extractors = [bench.WINNOW, bench.READABILITY, ...(shipped instanceof Error ? [] : [SHIPPED]), bench.ORACLE];
+    const summary = bench.summarizeWcxb(results, extractors);
+    console.log(
+      `\nwcxb ${dir} (${corpus.info.name} ${corpus.info.version}, CC-BY-4.0; ${results.length} pages, engine ${args.wcxbEngine}; ` +
+        `winnow = 5 held-out folds by page, each trained on the fixtures + the other folds' aligned pages at class share ${corpusWeight}; ` +
+        `${((performance.now() - weightStarted) / 1000).toFixed(0)} s, ${((performance.now() - started) / 1000).toFixed(0)} s in all)`,
+    );
+    console.log(bench.wcxbTable(summary.overall));
+    console.log('\nF1 by page type');
+    console.log(bench.wcxbTypeTable(summary.byType, extractors));
+    console.log('\nworst winnow pages (held out): id, type, winnow P/R/F1, oracle F1');
+    for (const r of bench.worstWcxbPages(results, 15)) {
+      const w = r.scores[bench.WINNOW];
+      console.log(`  ${r.id} ${r.pageType.padEnd(13)} P ${w.precision.toFixed(2)} R ${w.recall.toFixed(2)} F1 ${w.f1.toFixed(2)}  oracle ${r.scores[bench.ORACLE].f1.toFixed(2)}`);
+    }
+    runs.push({ corpusWeight, fixturesMacroF1: operating.metrics.macroF1, summary, pages: results });
+  }
+  return { dir, corpus: corpus.info, fixturesAloneMacroF1: fixturesAlone.metrics.macroF1, runs };
+}
+
 async function main(): Promise<void> {
   const args = parseCli();
-  const dir = corpusDir();
-  if (dir === null) {
+  const dir = args.only === 'wcxb' ? null : corpusDir();
+  if (dir === null && args.only !== 'wcxb') {
     console.log(
       `quality benchmark: corpus not found (../shared/corpus/scrapinghub-dev beside the repo, or ${CORPUS_ENV}); skipping`,
     );
@@ -168,7 +273,7 @@ async function main(): Promise<void> {
   const fixturesDir = root === null ? null : join(root, 'fixtures', 'pages');
   const haveFixtures = args.fixtures && fixturesDir !== null && existsSync(fixturesDir);
   if (args.fixtures && !haveFixtures) console.log('fixtures: no fixtures/pages folder; skipping');
-  if (dir === null && !haveFixtures) return;
+  if (dir === null && !haveFixtures && args.only !== 'wcxb' && args.only !== null) return;
 
   const api = await loadApi();
   let model: Model | Error;
@@ -200,7 +305,12 @@ async function main(): Promise<void> {
     report.fixtures = { dir: fixturesDir, summary: summarize(pages, EXTRACTORS), pages };
   }
 
-  if (args.report !== null && (report.corpus !== undefined || report.fixtures !== undefined)) {
+  if (args.only !== 'scrapinghub') {
+    const wcxb = await wcxbSection(args, model);
+    if (wcxb !== null) report.wcxb = wcxb;
+  }
+
+  if (args.report !== null && (report.corpus !== undefined || report.fixtures !== undefined || report.wcxb !== undefined)) {
     const file = resolve(args.report);
     writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
     console.log(`\nper-page report written to ${file}`);

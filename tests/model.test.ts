@@ -13,7 +13,7 @@ describe('the shipped model', () => {
 
   it('was trained on the fixtures as they are now (retrain after changing them)', () => {
     expect(model.trainedOn.fixtureHash).toBe(fixtureSetHash(fixtures));
-    expect(model.trainedOn.pages).toBe(fixtures.length);
+    expect(model.trainedOn.sources?.['hand-written'] ?? model.trainedOn.pages).toBe(fixtures.length);
   });
 
   // The floor sits under the figures the README reports (macro F1 0.891, promo recall 0.921 on 78
@@ -25,8 +25,18 @@ describe('the shipped model', () => {
     expect(model.metrics!.perClass.promo.recall).toBeGreaterThanOrEqual(0.9);
   });
 
-  it('reports metrics that cross-validation reproduces exactly', () => {
+  // A model trained with aligned corpus pages is reproduced by `winnow train` with the corpus
+  // (minutes); here, with the fixtures alone, its held-out figures on the fixtures must match
+  // what the fixtures alone give: the corpus may not cost the promo knowledge. The tolerance is
+  // 0.001 (about 4 of 7,477 blocks): with WCXB dev at share 0.1 the fixtures' macro F1 is 0.9076
+  // against 0.9079 alone (promo F1 0.905 against 0.899, editorial 0.884 against 0.890).
+  it('reports metrics that cross-validation reproduces exactly (fixtures alone), or matches (with a corpus)', () => {
     const validation = crossValidate(fixtures.map((page) => labelFixture(page)));
+    if (model.trainedOn.corpora && model.trainedOn.corpora.length > 0) {
+      expect(model.metrics!.macroF1).toBeGreaterThanOrEqual(validation.metrics.macroF1 - 0.001);
+      expect(model.metrics!.perClass.promo.f1).toBeGreaterThanOrEqual(validation.metrics.perClass.promo.f1);
+      return;
+    }
     expect(validation.metrics.confusion).toEqual(model.metrics!.confusion);
     expect(validation.temperature).toBe(model.temperature);
     expect(validation.bias).toEqual(model.bias);

@@ -37,8 +37,19 @@ export interface Model {
    * removed). Fitted by cross-validation.
    */
   bias?: number[];
-  trainedOn: { pages: number; blocks: number; fixtureHash: string };
+  trainedOn: TrainedOn;
   metrics: ModelMetrics | null;
+}
+
+/** What a model learned from. */
+export interface TrainedOn {
+  pages: number;
+  blocks: number;
+  fixtureHash: string;
+  /** Pages per source (`hand-written`, `review-export`, `corpus-aligned`). */
+  sources?: Record<string, number>;
+  /** Corpora whose aligned pages were trained on, with their version and the weight of one of their blocks. */
+  corpora?: { name: string; version: string; pages: number; weight: number }[];
 }
 
 /** This package's root, found from the compiled file (dist/src/classify) or the source. */

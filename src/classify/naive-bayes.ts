@@ -43,8 +43,9 @@ export function trainNaiveBayes(classes: readonly string[], examples: TrainingEx
   for (const example of examples) {
     const c = classIndex.get(example.label);
     if (c === undefined) throw new Error(`unknown class "${example.label}"`);
-    docCounts[c]++;
     const scale = example.weight ?? 1;
+    // Priors count examples by their weight too: a down-weighted source must not move them by its numbers alone.
+    docCounts[c] += scale;
     for (const [token, weight] of example.features) {
       let row = counts.get(token);
       if (!row) counts.set(token, (row = new Array<number>(classes.length).fill(0)));
@@ -61,7 +62,7 @@ export function trainNaiveBayes(classes: readonly string[], examples: TrainingEx
   for (const [token, row] of vocabulary) {
     logLikelihoods[token] = row.map((count, c) => round(Math.log((count + alpha) / (totals[c] + alpha * size))));
   }
-  const documents = examples.length;
+  const documents = docCounts.reduce((a, b) => a + b, 0);
   // A class never seen still gets a finite prior, so scores stay comparable.
   const logPriors = docCounts.map((n) => round(Math.log((n + 1) / (documents + classes.length))));
   return { classes: [...classes], logPriors, logLikelihoods, alpha };

@@ -5,7 +5,7 @@ import { isEngineName } from '../dom/engine.js';
 import { openStore } from '../storage/open-store.js';
 import type { EngineName } from '../types.js';
 import { runCommand, type OutputFormat } from './run-command.js';
-import { evalCommand, labeledFixtures, trainCommand } from './train-commands.js';
+import { evalCommand, importCommand, labeledFixtures, trainCommand } from './train-commands.js';
 import { defaultFixtureDir } from '../train/fixtures.js';
 
 function engineOption(value: string): EngineName {
@@ -82,8 +82,21 @@ export function buildProgram(config: WinnowConfig = loadConfig()): Command {
     .option('--folds <n>', 'cross-validation folds (by page)', positiveInt, 5)
     .option('--no-promote', 'write the model but do not make it current')
     .option('--engine <engine>', 'DOM engine: linkedom or jsdom', engineOption, config.engine)
+    .option('--corpus <dir>', 'WCXB split trained on besides the fixtures (default: ../shared/corpus/wcxb-dev beside the repo, or WINNOW_CORPUS_DIR, when present)')
+    .option('--no-corpus', 'train on the fixtures alone')
+    .option('--corpus-weight <w>', 'share of each class\'s fixture mass the aligned corpus adds (default 0.1)', Number)
+    .option('--corpus-pages <n>', 'at most this many corpus pages', positiveInt)
     .action((opts) => {
-      trainCommand({ fixtures: opts.fixtures, modelDir: opts.modelDir, folds: opts.folds, promote: opts.promote, engine: opts.engine });
+      trainCommand({
+        fixtures: opts.fixtures,
+        modelDir: opts.modelDir,
+        folds: opts.folds,
+        promote: opts.promote,
+        engine: opts.engine,
+        corpus: opts.corpus,
+        corpusWeight: opts.corpusWeight,
+        corpusPages: opts.corpusPages,
+      });
     });
 
   program
@@ -94,8 +107,20 @@ export function buildProgram(config: WinnowConfig = loadConfig()): Command {
     .option('--folds <n>', 'cross-validation folds (by page)', positiveInt, 5)
     .option('--pages', 'list every misclassified block per page')
     .option('--engine <engine>', 'DOM engine: linkedom or jsdom', engineOption, config.engine)
+    .option('--corpus <dir>', 'also train every fold on this WCXB split (fixtures are still the held-out pages)')
+    .option('--corpus-weights <list>', 'comma-separated corpus class shares to compare, e.g. 0.1,0.3', (value: string) => value.split(',').map(Number))
+    .option('--corpus-pages <n>', 'at most this many corpus pages', positiveInt)
     .action((opts) =>
-      evalCommand({ fixtures: opts.fixtures, modelDir: opts.modelDir, folds: opts.folds, pages: opts.pages, engine: opts.engine }),
+      evalCommand({
+        fixtures: opts.fixtures,
+        modelDir: opts.modelDir,
+        folds: opts.folds,
+        pages: opts.pages,
+        engine: opts.engine,
+        corpus: opts.corpus ?? false,
+        corpusWeights: opts.corpusWeights,
+        corpusPages: opts.corpusPages,
+      }),
     );
 
   program
@@ -207,6 +232,17 @@ export function buildProgram(config: WinnowConfig = loadConfig()): Command {
       const templates = new Set(pages.map((page) => page.meta.template));
       const blocks = pages.reduce((sum, page) => sum + page.gold.length, 0);
       console.log(`${pages.length} pages, ${templates.size} templates, ${blocks} blocks: every block labeled`);
+    });
+
+  fixtures
+    .command('import')
+    .description('write a WCXB split as fixture pages with aligned labels (not reviewed) into a folder outside the repository, for review')
+    .argument('<corpus>', 'the split folder (html/, ground-truth/, metadata.json)')
+    .requiredOption('--out <dir>', 'folder to write <slug>/page.html + meta.json into (never the repository fixtures)')
+    .option('--limit <n>', 'at most this many pages', positiveInt)
+    .option('--engine <engine>', 'DOM engine: linkedom or jsdom', engineOption, config.engine)
+    .action((corpus: string, opts) => {
+      importCommand(corpus, { out: opts.out, limit: opts.limit, engine: opts.engine });
     });
 
   return program;

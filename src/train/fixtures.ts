@@ -18,8 +18,20 @@ export interface FixtureMeta {
   promo?: string[];
   boilerplate?: string[];
   traps?: string[];
-  source?: 'hand-written' | 'review-export';
+  source?: 'hand-written' | 'review-export' | 'corpus-aligned';
   notes?: string;
+  /**
+   * Where a `corpus-aligned` page's labels came from: the corpus, its version and licence, the
+   * page's id there, and that the labels were aligned from its ground truth, not reviewed.
+   */
+  provenance?: {
+    corpus: string;
+    version: string;
+    license: string;
+    pageId: string;
+    review: string;
+    truthCovered?: number;
+  };
 }
 
 export interface FixturePage {
@@ -41,6 +53,12 @@ export interface LabeledPage {
    * block no reviewer decided (`data-winnow-label="unreviewed"`). Absent when every block is truth.
    */
   unreviewed?: boolean[];
+  /**
+   * Per block, the share of promo among promo + boilerplate when a page's labels cannot tell
+   * the two apart (a corpus's ground truth says only what is main content): training splits a
+   * block that is not editorial between the two by this share instead of its hard label.
+   */
+  promoShare?: number[];
 }
 
 /**

@@ -36,6 +36,20 @@ export interface TrainModelOptions extends TrainOptions {
    * @defaultValue REVIEWED_PAGE_WEIGHT
    */
   reviewedWeight?: number;
+  /**
+   * How much pages aligned from a corpus's ground truth (`meta.source` is `corpus-aligned`)
+   * add to each class, as a share of the labeled pages' own mass of that class (see classMix).
+   * @defaultValue CORPUS_PAGE_WEIGHT
+   */
+  corpusWeight?: number;
+  /**
+   * Pages added to the training set of every fold and of the final fit, never held out or
+   * scored: corpus pages whose labels are aligned guesses, while the metrics and the operating
+   * point (temperature, promo bias) are measured on the hand-labeled pages.
+   */
+  extraPages?: LabeledPage[];
+  /** Corpora the extra pages come from, recorded in the model's `trainedOn`. */
+  corpora?: { name: string; version: string }[];
   /** Called as training advances: cross-validation folds fitted, then the final fit. */
   onProgress?: (progress: TrainingProgress) => void;
 }
@@ -61,6 +75,22 @@ const MAX_MACRO_F1_COST = 0.01;
  */
 export const REVIEWED_PAGE_WEIGHT = 3;
 
+/**
+ * What the aligned corpus adds to each class, as a share of the fixtures' own mass of that class
+ * (see classMix): its labels are guesses from text alignment, promo is never in a benchmark's
+ * ground truth, and its notion of main content is a little wider than the labeling guide's.
+ * Chosen by cross-validation (docs/BENCHMARKS.md).
+ */
+export const CORPUS_PAGE_WEIGHT = 0.1;
+
+/**
+ * A block that is not main content on a page whose labels cannot tell promo from boilerplate
+ * (aligned corpus pages) teaches boilerplate only while the fixture-trained model's promo share
+ * stays under this; above it the block is left out: the corpus has no say on promo, and
+ * teaching either label there would overrule the fixtures' promo knowledge with a guess.
+ */
+const UNSURE_PROMO_SHARE = 0.5;
+
 /** Folds inside a training set that give the second pass honest first-pass verdicts. */
 const INNER_FOLDS = 5;
 
@@ -71,7 +101,10 @@ const TEMPERATURES = [1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32];
  * second pass learns from first-pass verdicts on pages the first pass did not see (inner
  * folds), as it will meet them on new pages.
  */
-export function fitModel(pages: LabeledPage[], options: TrainModelOptions = {}): Model {
+export function fitModel(labeled: LabeledPage[], trainOptions: TrainModelOptions = {}): Model {
+  const extra = trainOptions.extraPages ?? [];
+  const pages = extra.length > 0 ? [...labeled, ...extra] : labeled;
+  const options: FitOptions = { ...trainOptions, mix: extra.length > 0 ? classMix(pages, trainOptions) : undefined };
   const nb = trainNaiveBayes(LABELS, examplesOf(pages, options), options);
   const contextNb = options.context === false || pages.length < 2 ? null : fitContextPass(pages, options);
   const temperature = options.temperature ?? 1;
@@ -87,23 +120,106 @@ export function fitModel(pages: LabeledPage[], options: TrainModelOptions = {}):
     temperature,
     bias,
     smoothing,
-    trainedOn: { pages: pages.length, blocks: pages.reduce((sum, page) => sum + page.gold.filter((_, i) => isTruth(page, i)).length, 0), fixtureHash: options.fixtureHash ?? '' },
+    trainedOn: trainedOn(pages, options),
     metrics: null,
   };
 }
 
-function examplesOf(pages: LabeledPage[], options: TrainModelOptions): TrainingExample[] {
+function trainedOn(pages: LabeledPage[], options: TrainModelOptions): Model['trainedOn'] {
+  const sources: Record<string, number> = {};
+  for (const page of pages) sources[page.meta.source ?? 'hand-written'] = (sources[page.meta.source ?? 'hand-written'] ?? 0) + 1;
+  const corpusPages = sources['corpus-aligned'] ?? 0;
+  return {
+    pages: pages.length,
+    blocks: pages.reduce((sum, page) => sum + page.gold.filter((_, i) => isTruth(page, i)).length, 0),
+    fixtureHash: options.fixtureHash ?? '',
+    sources,
+    ...(corpusPages > 0 && options.corpora
+      ? { corpora: options.corpora.map((corpus) => ({ ...corpus, pages: corpusPages, weight: options.corpusWeight ?? CORPUS_PAGE_WEIGHT })) }
+      : {}),
+  };
+}
+
+/**
+ * How aligned corpus blocks mix with labeled ones, per class. Multinomial NB normalises each
+ * class's token counts by the class's total, so pouring real pages' editorial and boilerplate
+ * blocks into those two classes alone would shrink every token's likelihood there against promo
+ * (which the corpus cannot teach): fixture chrome would drift to promo. Instead the corpus adds
+ * to each class `corpusWeight` times the fixtures' own mass of that class: editorial and
+ * boilerplate by corpus blocks scaled to that mass, promo by counting the labeled promo blocks
+ * (1 + corpusWeight) times. Every class total grows by the same factor, so priors and the
+ * classes' balance stay the fixtures', and the corpus reshapes what each class looks like.
+ */
+interface ClassMix {
+  /** Weight of one aligned corpus block of each class (LABELS order). */
+  corpus: number[];
+  /** Multiplier of a labeled page's promo blocks. */
+  labeledPromo: number;
+}
+
+interface FitOptions extends TrainModelOptions {
+  mix?: ClassMix;
+}
+
+function classMix(pages: LabeledPage[], options: TrainModelOptions): ClassMix {
+  const share = options.corpusWeight ?? CORPUS_PAGE_WEIGHT;
+  const labeled = LABELS.map(() => 0);
+  const corpus = LABELS.map(() => 0);
+  for (const page of pages) {
+    const isCorpus = page.meta.source === 'corpus-aligned';
+    const weight = isCorpus ? 1 : pageWeight(page, options);
+    page.analysis.features.forEach((features, i) => {
+      if (!isTruth(page, i)) return;
+      let mass = 0;
+      for (const value of features.values()) mass += value;
+      for (const example of blockExamples(page, i, features, weight)) {
+        (isCorpus ? corpus : labeled)[LABELS.indexOf(example.label as Label)] += mass * (example.weight ?? 1);
+      }
+    });
+  }
+  const promo = LABELS.indexOf('promo');
+  return {
+    corpus: LABELS.map((_, c) => (c === promo || corpus[c] === 0 ? 0 : (share * labeled[c]) / corpus[c])),
+    labeledPromo: 1 + share,
+  };
+}
+
+function examplesOf(pages: LabeledPage[], options: FitOptions): TrainingExample[] {
   return pages.flatMap((page) => {
     const weight = pageWeight(page, options);
-    return page.analysis.features.flatMap((features, i) => (isTruth(page, i) ? [{ features, label: page.gold[i], weight }] : []));
+    return page.analysis.features.flatMap((features, i) => (isTruth(page, i) ? mixed(page, blockExamples(page, i, features, weight), options.mix) : []));
   });
 }
 
-function pageWeight(page: LabeledPage, options: TrainModelOptions): number {
-  return page.meta.source === 'review-export' ? (options.reviewedWeight ?? REVIEWED_PAGE_WEIGHT) : 1;
+/** Apply the class mix: corpus examples take their class's weight, labeled promo its multiplier. */
+function mixed(page: LabeledPage, examples: TrainingExample[], mix: ClassMix | undefined): TrainingExample[] {
+  if (!mix) return examples;
+  const isCorpus = page.meta.source === 'corpus-aligned';
+  return examples.map((example) => {
+    const c = LABELS.indexOf(example.label as Label);
+    if (isCorpus) return { ...example, weight: (example.weight ?? 1) * mix.corpus[c] };
+    return example.label === 'promo' ? { ...example, weight: (example.weight ?? 1) * mix.labeledPromo } : example;
+  });
 }
 
-function fitContextPass(pages: LabeledPage[], options: TrainModelOptions): NaiveBayesParameters {
+/**
+ * A block's training examples: one with its gold label, or, for a block that is not editorial
+ * on a page with a promo share (aligned corpus pages), one promo and one boilerplate example
+ * splitting its weight by the share.
+ */
+function blockExamples(page: LabeledPage, i: number, features: Map<string, number>, weight: number): TrainingExample[] {
+  const share = page.promoShare?.[i];
+  if (share === undefined || page.gold[i] === 'editorial') return [{ features, label: page.gold[i], weight }];
+  return share >= UNSURE_PROMO_SHARE ? [] : [{ features, label: 'boilerplate', weight }];
+}
+
+function pageWeight(page: LabeledPage, options: TrainModelOptions): number {
+  if (page.meta.source === 'review-export') return options.reviewedWeight ?? REVIEWED_PAGE_WEIGHT;
+  // A corpus block's weight comes from the class mix (classMix).
+  return 1;
+}
+
+function fitContextPass(pages: LabeledPage[], options: FitOptions): NaiveBayesParameters {
   const examples: TrainingExample[] = [];
   for (const held of pageFolds(pages, INNER_FOLDS, options.seed)) {
     const firstPass = trainNaiveBayes(LABELS, examplesOf(pages.filter((page) => !held.includes(page)), options), options);
@@ -112,7 +228,7 @@ function fitContextPass(pages: LabeledPage[], options: TrainModelOptions): Naive
       const context = contextFeatures(page.analysis.blocks, posteriors, LABELS);
       const weight = pageWeight(page, options);
       page.analysis.features.forEach((bag, i) => {
-        if (isTruth(page, i)) examples.push({ features: mergeBags(bag, context[i]), label: page.gold[i], weight });
+        if (isTruth(page, i)) examples.push(...mixed(page, blockExamples(page, i, mergeBags(bag, context[i]), weight), options.mix));
       });
     }
   }
@@ -159,7 +275,10 @@ export function crossValidate(pages: LabeledPage[], options: TrainModelOptions =
   const score = (bias: number[]) => scoreFolds(folds, foldModels.map((model) => ({ ...model, temperature, bias })));
   const bias = options.bias ?? choosePromoBias(score, options.promoRecallTarget ?? PROMO_RECALL_TARGET);
   const { confusion, reports } = score(bias);
-  const method = `${folds.length}-fold cross-validation by page (${pages.length} pages, seed ${options.seed ?? 1})`;
+  const extra = options.extraPages?.length ?? 0;
+  const method =
+    `${folds.length}-fold cross-validation by page (${pages.length} pages, seed ${options.seed ?? 1})` +
+    (extra > 0 ? `, ${extra} aligned corpus pages (class share ${options.corpusWeight ?? CORPUS_PAGE_WEIGHT}) in every fold's training set` : '');
   return { metrics: metricsFromConfusion(confusion, method), pages: reports, temperature, bias };
 }
 

@@ -97,9 +97,9 @@ describe('TrainingRunner', () => {
     expect(job.report!.method).toContain('same folds');
     expect(job.report!.deployed.all.method).toContain('in-sample');
 
-    // Trained exactly as `winnow train` trains on the same fixtures.
+    // Trained exactly as `winnow train --no-corpus` trains on the same fixtures.
     const plainDir = join(work, 'plain-models');
-    expect(trainCommand({ fixtures: fixturesDir, modelDir: plainDir, promote: false }, () => undefined)).toBe(job.candidate);
+    expect(trainCommand({ fixtures: fixturesDir, modelDir: plainDir, promote: false, corpus: false }, () => undefined)).toBe(job.candidate);
 
     // Promote, roll back, discard.
     expect(registry.promote(job.candidate!, 'alice').previous).toBe(shipped.version);

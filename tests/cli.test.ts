@@ -297,7 +297,7 @@ describe('winnow requeue-pending', () => {
     try {
       const young = run(['requeue-pending', '--db', db], 60_000, env);
       expect(young.status, young.stderr).toBe(0);
-      expect(young.stdout).toBe('0 pending, 0 requeued\n');
+      expect(young.stdout).toBe('0 pending, 0 requeued; 0 fetched, 0 requeued; 0 recorded failed\n');
 
       const result = run(['requeue-pending', '--older-than', '0s', '--db', db], 60_000, env);
       expect(result.status, result.stderr).toBe(0);

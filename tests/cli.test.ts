@@ -301,8 +301,8 @@ describe('winnow requeue-pending', () => {
 
       const result = run(['requeue-pending', '--older-than', '0s', '--db', db], 60_000, env);
       expect(result.status, result.stderr).toBe(0);
-      expect(result.stdout.split('\n').filter((line) => line.startsWith('requeued\t')).sort()).toEqual(urls.map((url) => `requeued\t${url}`));
-      expect(result.stdout).toContain('2 pending, 2 requeued\n');
+      expect(result.stdout.split('\n').filter((line) => line.startsWith('requeued\t')).sort()).toEqual(urls.map((url) => `requeued\tfetch\t${url}`));
+      expect(result.stdout).toContain('2 pending, 2 requeued; 0 fetched, 0 requeued; 0 recorded failed\n');
 
       const producer = await openProducer(redis.url, prefix);
       try {

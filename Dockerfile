@@ -8,6 +8,8 @@ COPY patches ./patches
 COPY src ./src
 COPY workers ./workers
 COPY bench ./bench
+# The faults benchmark starts its throwaway Redis and PostgreSQL with the tests' own helpers.
+COPY tests/helpers ./tests/helpers
 # `prepare` compiles src/, workers/ and bench/ into dist/ (the sandboxed moderate processor is
 # forked from dist/workers/moderate.sandbox.js).
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev

@@ -22,6 +22,7 @@ import {
 } from './constants.js';
 import { leadCues, leadsToStories, metaLineCues, textCues } from './cues.js';
 import { textTokens } from './text-tokens.js';
+import { blockEvidence, isAdLabel, STRONG_EVIDENCE } from './promo-evidence.js';
 import { comparable } from '../text/normalize.js';
 import { isHeadlineOf, sameText } from '../text/headline.js';
 
@@ -73,7 +74,8 @@ export function listingCues(blocks: Block[]): Map<string, string> {
     if (!entry) tally.set(block.listingKey, (entry = { blocks: 0, promo: 0, boilerplate: 0 }));
     entry.blocks++;
     const cues = memo.cues(block.text);
-    if (cues.includes('promo') || PATTERNS.price.test(block.text)) entry.promo++;
+    const evidence = memo.evidence(blocks)[block.index] ?? [];
+    if (cues.includes('promo') || PATTERNS.price.test(block.text) || evidence.some((kind) => LISTING_EVIDENCE.has(kind))) entry.promo++;
     if (cues.includes('boilerplate')) entry.boilerplate++;
   }
   const result = new Map<string, string>();
@@ -83,6 +85,9 @@ export function listingCues(blocks: Block[]): Map<string, string> {
   }
   return result;
 }
+
+/** Evidence kinds that make a listing's item read as selling (see `listingCues`). */
+const LISTING_EVIDENCE = new Set([...STRONG_EVIDENCE, 'money', 'rating', 'discount']);
 
 /** Feature token to weighted count. */
 export type FeatureBag = Map<string, number>;
@@ -96,6 +101,9 @@ class PageMemo {
   private readonly headingTokens = new Map<string, string[]>();
   private readonly headlines = new Map<string, boolean>();
   private leadRunBlocks: Set<number> | null = null;
+  private evidenceLists: string[][] | null = null;
+  private boxLists: BoxEvidence[] | null = null;
+  private standfirstIndex: number | null = null;
   private readonly semanticTags = new Map<string[], string[]>();
   private title: { text: string; comparable: string } | null = null;
 
@@ -149,6 +157,24 @@ class PageMemo {
     return this.leadRunBlocks;
   }
 
+  /** Selling evidence per block (see `blockEvidence`), by block index. */
+  evidence(blocks: Block[]): string[][] {
+    if (this.evidenceLists === null) this.evidenceLists = blocks.map(blockEvidence);
+    return this.evidenceLists;
+  }
+
+  /** What each block's box shows (see `boxEvidence`), by block index. */
+  boxes(blocks: Block[]): BoxEvidence[] {
+    if (this.boxLists === null) this.boxLists = boxEvidence(blocks, this.evidence(blocks));
+    return this.boxLists;
+  }
+
+  /** Index of the block that stands first under the headline (see `standfirstOf`), or -1. */
+  standfirst(page: PageContext): number {
+    if (this.standfirstIndex === null) this.standfirstIndex = standfirstOf(page, this);
+    return this.standfirstIndex;
+  }
+
   /** The heading is the article's headline: the page title, or a side of "Headline – Site" that holds it. */
   isPageHeadline(heading: string, title: string | null): boolean {
     if (!title) return false;
@@ -169,11 +195,109 @@ class PageMemo {
   }
 }
 
+/** What a block's box (the largest small container around it) shows of selling. */
+interface BoxEvidence {
+  /** Strong evidence kinds found in the box's blocks (`STRONG_EVIDENCE`), plus `money` and `rating`. */
+  kinds: string[];
+  /** The box opens with an ad or paid-content label. */
+  labeled: boolean;
+  /** The block right before this one is an ad label, outside the block's box or with no box. */
+  afterLabel: boolean;
+}
+
+/** Most words a container may hold and still be one box (an affiliate card, a coupon, an odds widget), not the article. */
+const BOX_MAX_WORDS = 150;
+/** How many container levels above a block a box may be. */
+const BOX_LEVELS = 4;
+
+/** Path of the element `levels` up from a block's element (a run's container counts as one level). */
+function containerPath(path: string, levels: number): string {
+  const run = path.indexOf('::run(');
+  let current = run >= 0 ? path.slice(0, run) : path;
+  for (let level = run >= 0 ? 1 : 0; level < levels; level++) {
+    const cut = current.lastIndexOf(' > ');
+    if (cut === -1) return '';
+    current = current.slice(0, cut);
+  }
+  return current;
+}
+
+/**
+ * Per block, the evidence of its box: the largest container up to BOX_LEVELS levels up that
+ * holds at least two blocks and at most BOX_MAX_WORDS words. A product name beside a price and
+ * a "Ver precio" button reads as part of a shop box, whatever its own words say; a label at the
+ * top of a box ("Anzeige", "Materiał partnera") marks the box. A label right above a block
+ * outside any labeled box marks that one block (a partner paragraph written like body text).
+ */
+function boxEvidence(blocks: Block[], evidence: string[][]): BoxEvidence[] {
+  const containers = new Map<string, { first: number; blocks: number; words: number; kinds: Set<string> }>();
+  blocks.forEach((block, i) => {
+    for (let level = 1; level <= BOX_LEVELS; level++) {
+      const key = containerPath(block.path, level);
+      if (!key) break;
+      let entry = containers.get(key);
+      if (!entry) containers.set(key, (entry = { first: i, blocks: 0, words: 0, kinds: new Set() }));
+      entry.blocks++;
+      entry.words += block.wordCount;
+      for (const kind of evidence[i]) entry.kinds.add(kind);
+    }
+  });
+  return blocks.map((block, i) => {
+    let box: { first: number; blocks: number; words: number; kinds: Set<string> } | null = null;
+    for (let level = 1; level <= BOX_LEVELS; level++) {
+      const entry = containers.get(containerPath(block.path, level));
+      if (!entry || entry.words > BOX_MAX_WORDS) break;
+      if (entry.blocks >= 2) box = entry;
+    }
+    const kinds = box ? [...box.kinds].filter((kind) => STRONG_EVIDENCE.has(kind) || kind === 'money' || kind === 'rating') : [];
+    const labeled = box !== null && box.first !== i && evidence[box.first].includes('ad_label');
+    const previous = i > 0 ? evidence[i - 1] : [];
+    const afterLabel = !labeled && previous.includes('ad_label') && !evidence[i].includes('ad_label');
+    return { kinds, labeled, afterLabel };
+  });
+}
+
+/** How many blocks after the headline the standfirst may come (kicker, byline, date between). */
+const STANDFIRST_WINDOW = 4;
+/** Fewest words of a standfirst: a sentence, not a label. */
+const STANDFIRST_MIN_WORDS = 8;
+
+/**
+ * The standfirst: the first block of prose within STANDFIRST_WINDOW blocks under the headline
+ * (a level-1 heading or the heading holding the page title), when it is no byline, dateline or
+ * link line. -1 when there is no headline or no such block.
+ */
+function standfirstOf(page: PageContext, memo: PageMemo): number {
+  const { blocks } = page;
+  const limit = Math.ceil(blocks.length / 2);
+  let headline = -1;
+  for (let i = 0; i < limit; i++) {
+    const block = blocks[i];
+    if (block.headingLevel === 0) continue;
+    if (block.headingLevel === 1 || memo.isPageHeadline(block.text, page.title)) {
+      headline = i;
+      break;
+    }
+  }
+  if (headline < 0) return -1;
+  for (let i = headline + 1; i < blocks.length && i <= headline + STANDFIRST_WINDOW; i++) {
+    const block = blocks[i];
+    if (block.headingLevel > 0) return -1;
+    if (block.wordCount < STANDFIRST_MIN_WORDS || block.linkWordCount > block.wordCount / 2) continue;
+    if (metaLineCues(block.text, block.wordCount).some((cue) => cue !== 'credit')) continue;
+    return i;
+  }
+  return -1;
+}
+
 /** Longest line that can be a link under a chrome lead line (a story's headline). */
 const LEAD_RUN_MAX_WORDS = 30;
 
 /** Share of a line's words inside links from which the line is a link. */
 const LINKED_LINE_DENSITY = 0.8;
+
+/** Evidence a page declares (a label, a disclosure, `rel="sponsored"`, an age limit): weighed as cue words are. */
+const DECLARED_EVIDENCE = new Set(['ad_label', 'disclosure', 'sponsored_link', 'gambling', 'coupon']);
 
 /** Longest section heading (distinct stemmed words) whose words become features. */
 const MAX_SECTION_TITLE_WORDS = 6;
@@ -215,7 +339,21 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   // Short blocks need the comparable text for `line=`; others only when they might be the title.
   let text: string | null = block.wordCount <= SHORT_BLOCK_WORDS ? comparable(block.text) : null;
   if (text !== null) put(`line=${text}`, 1);
-  if (block.sectionHeading) for (const cue of memo.cues(block.sectionHeading)) put(`hcue=${cue}`, HEADING_CUE_WEIGHT);
+  if (block.sectionHeading) {
+    for (const cue of memo.cues(block.sectionHeading)) put(`hcue=${cue}`, HEADING_CUE_WEIGHT);
+    if (block.sectionHeading !== block.text && isAdLabel(block.sectionHeading, 1)) put('hcue=ad_label', HEADING_CUE_WEIGHT);
+  }
+
+  // Selling evidence of the block, of its box, and a label right above it (promo-evidence.ts).
+  const evidence = memo.evidence(page.blocks)[block.index];
+  for (const kind of evidence) put(`ev=${kind}`, DECLARED_EVIDENCE.has(kind) ? CUE_WEIGHT : STRUCTURE_WEIGHT);
+  const box = memo.boxes(page.blocks)[block.index];
+  for (const kind of box.kinds) put(`box=${kind}`);
+  if (box.labeled) put('box=labeled', CUE_WEIGHT);
+  if (box.afterLabel) put('after_label', CUE_WEIGHT);
+  const sold = box.labeled || box.afterLabel || evidence.some((kind) => STRONG_EVIDENCE.has(kind)) || box.kinds.some((kind) => STRONG_EVIDENCE.has(kind));
+  const standfirst = memo.standfirst(page) === block.index;
+  if (standfirst) put('standfirst', CUE_WEIGHT);
   const listingCue = page.listingCues.get(block.listingKey ?? '');
   if (listingCue) put(`lcue=${listingCue}`);
 
@@ -236,7 +374,9 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   const length = block.wordCount <= 8 ? 'short' : block.wordCount <= 30 ? 'mid' : 'long';
   const verdict = readabilityToken(block.index, page);
   // Readability keeps captions with the article; its verdict on one is learned apart.
-  put(`rd=${verdict}.${isCaptionPlace(block) ? 'caption' : length}`, READABILITY_WEIGHT);
+  // So is its verdict on a block that sells or sits in a selling box: Readability keeps an
+  // affiliate box between two paragraphs as readily as the paragraphs.
+  put(`rd=${verdict}.${isCaptionPlace(block) ? 'caption' : sold ? 'sold' : length}`, READABILITY_WEIGHT);
   // A line that is all link and kept by Readability: a related-story link inside the article.
   if (density >= LINKED_LINE_DENSITY) put(`rd_linked=${verdict}`);
   if (memo.leadRun(page.blocks).has(block.index)) put('lead_run=boilerplate', CUE_WEIGHT);

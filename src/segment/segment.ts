@@ -1,5 +1,6 @@
 import { isLabel, type Label } from '../types.js';
-import type { Block, Wrapper } from './block.js';
+import type { Block, BlockLink, Wrapper } from './block.js';
+import { readableClassNames } from './class-names.js';
 import { classCues } from '../features/cues.js';
 import { ELEMENT_NODE, TEXT_NODE, tagOf } from '../dom/nodes.js';
 import { sanitizeNodes } from './sanitize.js';
@@ -104,7 +105,12 @@ class Segmenter {
   /** An image-only element was passed since the last block (see `Block.afterImage`). */
   private imageBefore = false;
 
-  constructor(private readonly options: SegmentOptions) {}
+  /** Host of the page URL without `www.`, to tell links that leave the site; null when unknown. */
+  private readonly pageHost: string | null;
+
+  constructor(private readonly options: SegmentOptions) {
+    this.pageHost = options.url ? hostOf(options.url) : null;
+  }
 
   run(body: Element): Block[] {
     this.visit(body, tagOf(body), 'body');
@@ -177,7 +183,7 @@ class Segmenter {
   }
 
   private emit(nodes: Node[], element: Element, tag: string, path: string): void {
-    const content = collectContent(nodes, tag === 'table' || tag === 'pre');
+    const content = collectContent(nodes, tag === 'table' || tag === 'pre', this.options.url ?? null, this.pageHost);
     if (!content.text) {
       if (content.images > 0) this.imageBefore = true;
       return;
@@ -198,6 +204,8 @@ class Segmenter {
       wordCount: content.words,
       linkWordCount: content.linkWords,
       linkCount: content.links,
+      links: content.linkList,
+      buttons: content.buttons,
       imageCount: content.images,
       afterImage,
       ancestorTags: this.ancestorTags(tag === '#run'),
@@ -443,7 +451,9 @@ class Segmenter {
     const raw = `${element.getAttribute('class') ?? ''} ${element.getAttribute('id') ?? ''}`;
     let info = this.classInfos.get(raw);
     if (info === undefined) {
-      info = { tokens: classTokensFrom(raw), cues: classCues(raw) };
+      // Hashed and utility names (css-1q2w3e, sc-bdVaJa, px-4) carry no word and no cue.
+      const readable = readableClassNames(raw);
+      info = { tokens: classTokensFrom(readable), cues: classCues(readable) };
       this.classInfos.set(raw, info);
     }
     return info;
@@ -470,17 +480,59 @@ interface Content {
   linkWords: number;
   links: number;
   images: number;
+  linkList: BlockLink[];
+  buttons: string[];
   textNodes: Text[];
+}
+
+/** Most links and buttons a block records: a link farm's hundredth link adds nothing. */
+const MAX_BLOCK_LINKS = 40;
+
+/** Host of a URL, lowercased, without `www.`; null when the URL does not parse. */
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).hostname.toLowerCase().replace(/^www\./, '') || null;
+  } catch {
+    return null;
+  }
+}
+
+/** The link as features read it: absolute href, rel tokens, text, whether it leaves the site. */
+function linkOf(element: Element, text: string, pageUrl: string | null, pageHost: string | null): BlockLink {
+  const raw = (element.getAttribute('href') ?? '').trim();
+  let href = raw;
+  let host: string | null = null;
+  if (raw && !/^(?:javascript|mailto|tel|data):/i.test(raw)) {
+    try {
+      const url = pageUrl ? new URL(raw, pageUrl) : new URL(raw);
+      href = url.href;
+      host = url.hostname.toLowerCase().replace(/^www\./, '') || null;
+    } catch {
+      // A relative href without a page URL stays as written: on the page's own site.
+    }
+  }
+  const rel = (element.getAttribute('rel') ?? '').toLowerCase().trim().split(/\s+/).filter(Boolean).join(' ');
+  const external = host !== null && pageHost !== null && host !== pageHost && !host.endsWith(`.${pageHost}`) && !pageHost.endsWith(`.${host}`);
+  return { href, rel, text: tidyLine(text), external };
+}
+
+/** A button: `<button>`, an element with `role="button"`, or a submit/button input. */
+function isButton(element: Element, tag: string): boolean {
+  if (tag === 'button') return true;
+  if (tag === 'input') return /^(?:submit|button)$/i.test(element.getAttribute('type') ?? '');
+  return (element.getAttribute('role') ?? '').toLowerCase() === 'button';
 }
 
 /**
  * Visible text of the nodes with link and image counts. Whitespace collapses to single spaces;
  * `<br>` and table rows become newlines, table cells tabs; `<pre>` keeps its whitespace.
  */
-function collectContent(nodes: Node[], keepLayout: boolean): Content {
+function collectContent(nodes: Node[], keepLayout: boolean, pageUrl: string | null = null, pageHost: string | null = null): Content {
   const parts: string[] = [];
   const textNodes: Text[] = [];
   const counts = { linkChars: 0, links: 0, images: 0 };
+  const linkList: BlockLink[] = [];
+  const buttons: string[] = [];
   const walk = (node: Node, inLink: boolean, pre: boolean): void => {
     if (node.nodeType === TEXT_NODE) {
       const data = (node as Text).data;
@@ -501,14 +553,20 @@ function collectContent(nodes: Node[], keepLayout: boolean): Content {
     if (isCell && keepLayout) parts.push('\t');
     const childInLink = inLink || tag === 'a';
     const childPre = pre || tag === 'pre';
+    const start = parts.length;
     for (let child = element.firstChild; child !== null; child = child.nextSibling) walk(child, childInLink, childPre);
+    if (tag === 'a' && linkList.length < MAX_BLOCK_LINKS) linkList.push(linkOf(element, parts.slice(start).join(''), pageUrl, pageHost));
+    else if (buttons.length < MAX_BLOCK_LINKS && isButton(element, tag)) {
+      const text = tag === 'input' ? (element.getAttribute('value') ?? '') : parts.slice(start).join('');
+      if (text.trim()) buttons.push(tidyLine(text));
+    }
     if ((tag === 'tr' || tag === 'caption') && keepLayout) parts.push('\n');
   };
   for (const node of nodes) walk(node, false, false);
   const text = tidy(parts.join(''));
   const words = countWords(text);
   const linkWords = words === 0 ? 0 : Math.round((counts.linkChars / Math.max(1, text.length)) * words);
-  return { text, words, linkWords: Math.min(words, linkWords), links: counts.links, images: counts.images, textNodes };
+  return { text, words, linkWords: Math.min(words, linkWords), links: counts.links, images: counts.images, linkList, buttons, textNodes };
 }
 
 /** Whitespace that collapsing (`\s+` to one space) would change: a run of two, or any but a space. */

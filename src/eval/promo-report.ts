@@ -6,7 +6,9 @@
  * with the temperature and promo bias cross-validation chose, as the shipped model is). What the
  * user sees is the page's title plus the article text: the editorial blocks that `bodyBlocks`
  * keeps in the body, and the headline blocks it folds into the title. A block is **shown** when
- * it is one of those. Shares are in words (`Block.wordCount`), summed over blocks:
+ * it is one of those, or when it is a gold-editorial block whose text is the title (the title
+ * line is shown whatever the labels say, so the headline reaches the reader through it; a
+ * chrome copy of the title is not counted as leaked). Shares are in words (`Block.wordCount`), summed over blocks:
  *
  * - **editorial kept** = words of gold-editorial blocks shown / words of gold-editorial blocks
  *   that perfect labels would show (the same rule applied to the gold editorial blocks: a dek
@@ -128,13 +130,16 @@ export function promoReport(pages: LabeledPage[], options: PromoReportOptions = 
   };
 }
 
-/** Blocks the reader sees when `editorial` are the blocks labeled editorial: the body and the headline folded into the title. */
-export function shownBlocks(editorial: Block[], title: string | null, excerpt: string | null): Set<Block> {
+/**
+ * Blocks the reader sees when `editorial` are the blocks labeled editorial: the body, and any
+ * of `titled` whose text the title line shows (the title is shown whatever the labels say).
+ */
+export function shownBlocks(titled: Block[], editorial: Block[], title: string | null, excerpt: string | null): Set<Block> {
   const { body } = bodyBlocks(editorial, title, excerpt);
   const shown = new Set(body);
   if (title) {
     const titleText = comparable(title);
-    for (const block of editorial) {
+    for (const block of titled) {
       if (shown.has(block)) continue;
       const text = comparable(block.text);
       if (sameText(text, titleText) || (block.headingLevel > 0 && isHeadlineOf(text, titleText))) shown.add(block);
@@ -145,8 +150,9 @@ export function shownBlocks(editorial: Block[], title: string | null, excerpt: s
 
 function pageReport(page: LabeledPage, predicted: Label[]): PagePromoReport {
   const { blocks, metadata } = page.analysis;
-  const shown = shownBlocks(blocks.filter((_, i) => predicted[i] === 'editorial'), metadata.title, metadata.excerpt);
-  const expected = shownBlocks(blocks.filter((_, i) => page.gold[i] === 'editorial'), metadata.title, metadata.excerpt);
+  const goldEditorial = blocks.filter((_, i) => page.gold[i] === 'editorial');
+  const shown = shownBlocks(goldEditorial, blocks.filter((_, i) => predicted[i] === 'editorial'), metadata.title, metadata.excerpt);
+  const expected = shownBlocks(goldEditorial, goldEditorial, metadata.title, metadata.excerpt);
   const empty = (): LabelWords => ({ total: 0, expected: 0, shown: 0 });
   const words: Record<Label, LabelWords> = { editorial: empty(), promo: empty(), boilerplate: empty() };
   const report: PagePromoReport = {

@@ -242,17 +242,33 @@ function boxEvidence(blocks: Block[], evidence: string[][]): BoxEvidence[] {
       for (const kind of evidence[i]) entry.kinds.add(kind);
     }
   });
+  const parentBlocks = new Map<string, number>();
+  for (const block of blocks) {
+    const key = containerPath(block.path, 1);
+    parentBlocks.set(key, (parentBlocks.get(key) ?? 0) + 1);
+  }
   return blocks.map((block, i) => {
     let box: { first: number; blocks: number; words: number; kinds: Set<string> } | null = null;
+    let nearest: { first: number; blocks: number } | null = null;
     for (let level = 1; level <= BOX_LEVELS; level++) {
       const entry = containers.get(containerPath(block.path, level));
       if (!entry || entry.words > BOX_MAX_WORDS) break;
       if (entry.blocks >= 2) box = entry;
+      if (entry.blocks >= 2 && nearest === null) nearest = entry;
     }
     const kinds = box ? [...box.kinds].filter((kind) => STRONG_EVIDENCE.has(kind) || kind === 'money' || kind === 'rating') : [];
-    const labeled = box !== null && box.first !== i && evidence[box.first].includes('ad_label');
-    const previous = i > 0 ? evidence[i - 1] : [];
-    const afterLabel = !labeled && previous.includes('ad_label') && !evidence[i].includes('ad_label');
+    // The label opens the nearest container the block shares with another block.
+    const labeled = nearest !== null && nearest.first !== i && evidence[nearest.first].includes('ad_label');
+    // A label alone in its container, right above a block of prose that follows no image: "Partner content" over a paragraph.
+    const previous = i > 0 ? blocks[i - 1] : null;
+    const afterLabel =
+      !labeled &&
+      previous !== null &&
+      evidence[i - 1].includes('ad_label') &&
+      !evidence[i].includes('ad_label') &&
+      !block.afterImage &&
+      block.headingLevel === 0 &&
+      (parentBlocks.get(containerPath(previous.path, 1)) === 1 || containerPath(previous.path, 1) === containerPath(block.path, 1));
     return { kinds, labeled, afterLabel };
   });
 }
@@ -284,6 +300,7 @@ function standfirstOf(page: PageContext, memo: PageMemo): number {
     const block = blocks[i];
     if (block.headingLevel > 0) return -1;
     if (block.wordCount < STANDFIRST_MIN_WORDS || block.linkWordCount > block.wordCount / 2) continue;
+    if (block.afterImage || isCaptionPlace(block)) continue;
     if (metaLineCues(block.text, block.wordCount).some((cue) => cue !== 'credit')) continue;
     return i;
   }
@@ -353,7 +370,7 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   if (box.afterLabel) put('after_label', CUE_WEIGHT);
   const sold = box.labeled || box.afterLabel || evidence.some((kind) => STRONG_EVIDENCE.has(kind)) || box.kinds.some((kind) => STRONG_EVIDENCE.has(kind));
   const standfirst = memo.standfirst(page) === block.index;
-  if (standfirst) put('standfirst', CUE_WEIGHT);
+  if (standfirst) put('standfirst');
   const listingCue = page.listingCues.get(block.listingKey ?? '');
   if (listingCue) put(`lcue=${listingCue}`);
 

@@ -191,13 +191,27 @@ const AD_LABEL = new RegExp(`^[\\s\\p{P}\\p{S}]*(?:${AD_LABELS.join('|')})[\\s\\
 /** A label heading a line: "Anzeige · Text", "Sponsored | …", "Reklama:". */
 const AD_LABEL_LEAD = new RegExp(`^[\\s\\p{P}\\p{S}]*(?:${AD_LABELS.filter((label) => label.length > 3).join('|')})\\s*[:|·•—–]`, 'iu');
 
+/** A line naming who pays for what follows: "Presented by Acme", "Support for this show comes from Loamly", "Präsentiert von …". */
+const PAID_BY = new RegExp(
+  `^[\\s\\p{P}\\p{S}]*(?:${[
+    'sponsored by', 'presented by', 'brought to you by', 'supported by', 'support for .{1,40} comes from', 'powered by', 'in partnership with', 'in association with',
+    'präsentiert von', 'unterstützt von', 'gesponsert von', 'in kooperation mit', 'en partenariat avec', 'présenté par', 'sponsorisé par', 'en colaboración con',
+    'patrocinado por', 'presentado por', 'in collaborazione con', 'sponsorizzato da', 'presentato da', 'em parceria com', 'patrocinado por', 'apresentado por',
+    'mogelijk gemaakt door', 'in samenwerking met', 'gesponsord door', 'we współpracy z', 'partnerem (?:materiału|cyklu) jest', 'sponsorem', 'при поддержке',
+    'спонсор', 'iş ?birliğiyle', 'sponsorluğunda', 'didukung oleh', 'disponsori oleh', 'bekerja sama dengan', 'i samarbete med', 'i samarbeid med', 'i samarbejde med',
+  ].join('|')})(?![\\p{Script=Latin}\\p{Script=Cyrillic}])`,
+  'iu',
+);
+
 /** Longest line read as a disclosure label. */
 const LABEL_MAX_WORDS = 5;
+/** Longest line read as a "presented by" line. */
+const PAID_BY_MAX_WORDS = 10;
 
-/** A short line that is an ad or paid-content label ("Anzeige", "Partner content", "広告"). */
+/** A short line that is an ad or paid-content label ("Anzeige", "Partner content", "広告", "Presented by Acme"). */
 export function isAdLabel(text: string, words: number): boolean {
-  if (words > LABEL_MAX_WORDS || text.length > 60) return false;
-  return AD_LABEL.test(text) || AD_LABEL_LEAD.test(text);
+  if (words <= LABEL_MAX_WORDS && text.length <= 60 && (AD_LABEL.test(text) || AD_LABEL_LEAD.test(text))) return true;
+  return words <= PAID_BY_MAX_WORDS && text.length <= 100 && PAID_BY.test(text);
 }
 
 /** Words of affiliate links or programmes. */
@@ -261,6 +275,9 @@ export function linkEvidence(links: readonly BlockLink[] | undefined): LinkEvide
   return evidence;
 }
 
+/** Words from which a block with a few links reads as prose that links, not as a box that sells. */
+const PROSE_WORDS = 25;
+
 /** Kinds of selling evidence one block shows, as short names (`money`, `cta`, `sponsored_link`, …). */
 export function blockEvidence(block: Block): string[] {
   const kinds: string[] = [];
@@ -270,11 +287,14 @@ export function blockEvidence(block: Block): string[] {
   if (money >= 2 && block.wordCount <= 30) kinds.push('money_pair');
   if (isDiscount(text)) kinds.push('discount');
   const links = linkEvidence(block.links);
-  if (links.sponsored > 0) kinds.push('sponsored_link');
-  if (links.affiliate > 0) kinds.push('affiliate_link');
-  if (links.shop > 0) kinds.push('shop_link');
+  // A shop link inside a sentence of prose is the writer's reference, not a box: learned apart.
+  const inProse = block.wordCount > PROSE_WORDS && block.linkWordCount < block.wordCount / 2;
+  const suffix = inProse ? '.prose' : '';
+  if (links.sponsored > 0) kinds.push(`sponsored_link${suffix}`);
+  if (links.affiliate > 0) kinds.push(`affiliate_link${suffix}`);
+  if (links.shop > 0) kinds.push(`shop_link${suffix}`);
   const buttonCta = (block.buttons ?? []).some(isCallToAction);
-  if (links.cta > 0 || buttonCta || (block.wordCount <= CTA_MAX_WORDS && isCallToAction(text))) kinds.push('cta');
+  if (links.cta > 0 || buttonCta || (block.wordCount <= CTA_MAX_WORDS && isCallToAction(text))) kinds.push(`cta${suffix}`);
   if (hasRating(text)) kinds.push('rating');
   if (hasOdds(text, block.wordCount)) kinds.push('odds');
   if (isGamblingNotice(text)) kinds.push('gambling');

@@ -183,6 +183,8 @@ const AD_LABELS = [
   'реклама', 'на правах рекламы', 'партн[её]рский материал', 'спонсорский материал', 'промо',
   'reklam', 'sponsorlu', 'sponsorlu içerik', 'iş birliği', 'iklan', 'bersponsor', 'konten bersponsor', 'konten bersama',
   'annons', 'annonse', 'annonce', 'sponsrad', 'sponset', 'sponsoreret', 'mainos', 'kaupallinen yhteistyö', 'hirdetés', 'szponzorált', 'inzerce', 'reklamă', 'publicitate',
+  'komerční sdělení', 'reklamní sdělení', 'placená spolupráce', 'sponzorováno', 'sponzorovaný obsah', 'komerčná prezentácia', 'obchodné oznámenie', 'sponzorirano', 'plaćeni oglas', 'oglas',
+  'informazione pubblicitaria', 'informazione commerciale', 'messaggio promozionale', 'publi-information', 'información patrocinada', 'informação publicitária',
   'διαφήμιση', 'χορηγούμενο', 'פרסומת', 'תוכן ממומן', 'विज्ञापन', 'प्रायोजित',
   '広告', 'pr', 'スポンサー(?:ド)?', 'タイアップ', '提供', '광고', '협찬', '스폰서', '广告', '廣告', '赞助', '贊助', 'โฆษณา', 'quảng cáo', 'tài trợ',
   'إعلان', 'اعلان', 'محتوى (?:مدفوع|برعاية|ممول)', 'برعاية',
@@ -219,13 +221,20 @@ const AFFILIATE_WORD = /affiliate|affiliat|afiliad|affilié|affiliazion|partnerl
 /** Words of earning from what readers buy. */
 const COMMISSION_WORD = /commission|provision|comisi[oó]n|commissione|comiss[aã]o|commissie|prowizj|комисси|komisyon|komisi|収益|手数料|報酬|수수료|عمولة|earn|verdien|gagn|ganamos|ganar|guadagn|ganhamos|ganhar|zarabia|verdienen|qualifying purchases|at no (?:extra )?cost|sin coste|sans frais|ohne mehrkosten|senza costi|bez dodatkowych koszt/iu;
 
+/** Words for links, in the languages disclosures are written in. */
+const LINK_WORD = /(?<![\p{L}])(?:links?|linki|linków|enlaces?|liens?|collegamenti|odkaz\p{L}*|ссылк\p{L}*|bağlantı\p{L}*|tautan|länk\p{L}*|lenke\p{L}*|hivatkozás\p{L}*)(?![\p{L}])|リンク|링크|رواب?ط/iu;
+/** Words of being paid for what readers buy through a link. */
+const PAID_WORD = /commission|provision|provizn|provizi|comisi[oó]n|commissione|comiss[aã]o|commissie|vergoeding|prowizj|комисси|вознагражд|komisyon|komisi|jutalék|収益|手数料|報酬|수수료|عمولة|compensat|remunera|rémunér|vergütung|ontvang|receber|recibir|recebe|percevoir|perceb|otrzymać|получ|kazan|menerima|dostat|earn|verdien/iu;
+
 /** Longest text read as a disclosure: a sentence or two. */
 const DISCLOSURE_MAX_WORDS = 70;
 
 /** A sentence saying the page's links earn the publisher money ("We may earn a commission…", "Enlaces de afiliado"). */
 export function isAffiliateDisclosure(text: string, words: number): boolean {
   if (words > DISCLOSURE_MAX_WORDS) return false;
-  return AFFILIATE_WORD.test(text) && (COMMISSION_WORD.test(text) || words <= 12);
+  if (AFFILIATE_WORD.test(text) && (COMMISSION_WORD.test(text) || words <= 12)) return true;
+  // "Some links in this article earn us a commission", in any of the languages above.
+  return LINK_WORD.test(text) && PAID_WORD.test(text);
 }
 
 /** Query parameters affiliate networks and trackers add. */

@@ -205,8 +205,32 @@ interface BoxEvidence {
   afterLabel: boolean;
 }
 
-/** Most words a container may hold and still be one box (an affiliate card, a coupon, an odds widget), not the article. */
-const BOX_MAX_WORDS = 150;
+/**
+ * Most text a container may hold and still be one box (an affiliate card, a coupon, an odds
+ * widget), not the article, in `textSize` units (about 150 English words).
+ */
+const BOX_MAX_SIZE = 1000;
+/** Longest block a box holds: a longer one is prose, and its container an article or a section of one. */
+const BOX_MAX_BLOCK_SIZE = 400;
+/** A label opens a container of at most this size (a partner article under "Partner content"). */
+const LABELED_MAX_SIZE = 3000;
+/** Han, kana and hangul: scripts without spaces, where one character carries about what a short word does. */
+const DENSE_SCRIPT = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/g;
+
+/** Length of a text in characters, a character of a dense script counting three. */
+function textSize(text: string): number {
+  const dense = text.match(DENSE_SCRIPT);
+  return text.length + 2 * (dense ? dense.length : 0);
+}
+/** Blocks of one container: the first one's index, how many, their size (`textSize`) and evidence kinds. */
+interface Container {
+  first: number;
+  blocks: number;
+  size: number;
+  longest: number;
+  kinds: Set<string>;
+}
+
 /** How many container levels above a block a box may be. */
 const BOX_LEVELS = 4;
 
@@ -230,15 +254,17 @@ function containerPath(path: string, levels: number): string {
  * outside any labeled box marks that one block (a partner paragraph written like body text).
  */
 function boxEvidence(blocks: Block[], evidence: string[][]): BoxEvidence[] {
-  const containers = new Map<string, { first: number; blocks: number; words: number; kinds: Set<string> }>();
+  const containers = new Map<string, Container>();
   blocks.forEach((block, i) => {
+    const size = textSize(block.text);
     for (let level = 1; level <= BOX_LEVELS; level++) {
       const key = containerPath(block.path, level);
       if (!key) break;
       let entry = containers.get(key);
-      if (!entry) containers.set(key, (entry = { first: i, blocks: 0, words: 0, kinds: new Set() }));
+      if (!entry) containers.set(key, (entry = { first: i, blocks: 0, size: 0, longest: 0, kinds: new Set() }));
       entry.blocks++;
-      entry.words += block.wordCount;
+      entry.size += size;
+      entry.longest = Math.max(entry.longest, size);
       for (const kind of evidence[i]) entry.kinds.add(kind);
     }
   });
@@ -248,13 +274,14 @@ function boxEvidence(blocks: Block[], evidence: string[][]): BoxEvidence[] {
     parentBlocks.set(key, (parentBlocks.get(key) ?? 0) + 1);
   }
   return blocks.map((block, i) => {
-    let box: { first: number; blocks: number; words: number; kinds: Set<string> } | null = null;
-    let nearest: { first: number; blocks: number } | null = null;
+    let box: Container | null = null;
+    let nearest: Container | null = null;
     for (let level = 1; level <= BOX_LEVELS; level++) {
       const entry = containers.get(containerPath(block.path, level));
-      if (!entry || entry.words > BOX_MAX_WORDS) break;
-      if (entry.blocks >= 2) box = entry;
+      if (!entry || entry.size > LABELED_MAX_SIZE) break;
       if (entry.blocks >= 2 && nearest === null) nearest = entry;
+      if (entry.size > BOX_MAX_SIZE || entry.longest > BOX_MAX_BLOCK_SIZE) continue;
+      if (entry.blocks >= 2) box = entry;
     }
     const kinds = box ? [...box.kinds].filter((kind) => STRONG_EVIDENCE.has(kind) || kind === 'money' || kind === 'rating') : [];
     // The label opens the nearest container the block shares with another block.
@@ -370,7 +397,7 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   if (box.afterLabel) put('after_label', CUE_WEIGHT);
   const sold = box.labeled || box.afterLabel || evidence.some((kind) => STRONG_EVIDENCE.has(kind)) || box.kinds.some((kind) => STRONG_EVIDENCE.has(kind));
   const standfirst = memo.standfirst(page) === block.index;
-  if (standfirst) put('standfirst');
+  if (standfirst) put('standfirst', CUE_WEIGHT);
   const listingCue = page.listingCues.get(block.listingKey ?? '');
   if (listingCue) put(`lcue=${listingCue}`);
 

@@ -125,15 +125,18 @@ export function hasOdds(text: string, words: number): boolean {
 
 /** Age limits and responsible-gambling lines. */
 const GAMBLING = phrases([
-  '18\\+', '\\+18', '21\\+', 'gamble ?aware', 'begambleaware', 'gamble responsibly', 'bet responsibly', 'play responsibly', 'when the fun stops',
+  'gamble ?aware', 'begambleaware', 'gamble responsibly', 'bet responsibly', 'play responsibly', 'when the fun stops',
   'juega con responsabilidad', 'juego responsable', 'jugar con responsabilidad', 'jouez (?:de manière )?responsable', 'jeu responsable', 'le jeu comporte des risques',
   'gioca responsabilmente', 'gioco responsabile', 'il gioco può causare dipendenza', 'verantwortungsvoll spielen', 'glücksspiel kann süchtig machen', 'spielen kann süchtig machen',
   'jogue com responsabilidade', 'jogo responsável', 'speel bewust', 'wat kost gokken', 'graj odpowiedzialnie', 'hazard uzależnia', 'играйте ответственно',
   'sorumlu oyna', 'bermain secara bertanggung jawab', 'spela ansvarsfullt', 'spill ansvarlig', 'spil ansvarligt', 'stodlinjen',
 ]);
 
+/** An age limit: 18+, +18, 21+ (not +18.5 % nor 18+2). */
+const AGE_LIMIT = /(?<![\p{N}.,+-])(?:1[89]|2[15])\+(?![\p{N}.,%])|(?<![\p{N}.,])\+(?:1[89]|2[15])(?![\p{N}.,%])/u;
+
 export function isGamblingNotice(text: string): boolean {
-  return GAMBLING.test(text);
+  return AGE_LIMIT.test(text) || GAMBLING.test(text);
 }
 
 /** Words that name a discount code. */
@@ -189,9 +192,11 @@ const AD_LABELS = [
   '広告', 'pr', 'スポンサー(?:ド)?', 'タイアップ', '提供', '광고', '협찬', '스폰서', '广告', '廣告', '赞助', '贊助', 'โฆษณา', 'quảng cáo', 'tài trợ',
   'إعلان', 'اعلان', 'محتوى (?:مدفوع|برعاية|ممول)', 'برعاية',
 ];
+/** Labels that open ordinary lines too ("PR: …", "Pub: …", "Promotion: …"): a label only when alone. */
+const AMBIGUOUS_LEADS = new Set(['ad', 'ads', 'pub', 'pr', 'promo', 'promotion', 'oglas', '提供']);
 const AD_LABEL = new RegExp(`^[\\s\\p{P}\\p{S}]*(?:${AD_LABELS.join('|')})[\\s\\p{P}\\p{S}]*$`, 'iu');
 /** A label heading a line: "Anzeige · Text", "Sponsored | …", "Reklama:". */
-const AD_LABEL_LEAD = new RegExp(`^[\\s\\p{P}\\p{S}]*(?:${AD_LABELS.filter((label) => label.length > 3).join('|')})\\s*[:|·•—–]`, 'iu');
+const AD_LABEL_LEAD = new RegExp(`^[\\s\\p{P}\\p{S}]*(?:${AD_LABELS.filter((label) => !AMBIGUOUS_LEADS.has(label)).join('|')})\\s*[:|·•—–・]`, 'iu');
 
 /** A line naming who pays for what follows: "Presented by Acme", "Support for this show comes from Loamly", "Präsentiert von …". */
 const PAID_BY = new RegExp(

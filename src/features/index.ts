@@ -104,6 +104,7 @@ class PageMemo {
   private evidenceLists: string[][] | null = null;
   private boxLists: BoxEvidence[] | null = null;
   private standfirstIndex: number | null = null;
+  private personNames: Set<string> | null = null;
   private readonly semanticTags = new Map<string[], string[]>();
   private title: { text: string; comparable: string } | null = null;
 
@@ -167,6 +168,12 @@ class PageMemo {
   boxes(blocks: Block[]): BoxEvidence[] {
     if (this.boxLists === null) this.boxLists = boxEvidence(blocks, this.evidence(blocks));
     return this.boxLists;
+  }
+
+  /** Full names the page's bylines give (see `pageNames`). */
+  names(blocks: Block[]): Set<string> {
+    if (this.personNames === null) this.personNames = pageNames(blocks);
+    return this.personNames;
   }
 
   /** Index of the block that stands first under the headline (see `standfirstOf`), or -1. */
@@ -300,6 +307,62 @@ function boxEvidence(blocks: Block[], evidence: string[][]): BoxEvidence[] {
   });
 }
 
+/** A name: two to four capitalised words, particles allowed between ("Bas van der Veen", "Priya Raman"). */
+const NAME_LINE = /^\p{Lu}[\p{L}'’.-]+(?:\s+(?:(?:van|der|den|de|da|das|dos|del|della|di|du|von|zu|la|le|bin|al|ter|ten)\s+)*\p{Lu}[\p{L}'’.-]+){1,3}$/u;
+/** Names in a byline: "By Jane Roe and John Doe", "Von Katrin Albers". */
+const NAME_IN_LINE = /(?<![\p{L}])\p{Lu}[\p{Ll}'’-]+(?:\s+\p{Lu}[\p{Ll}'’-]+){1,2}/gu;
+/** Fewest and most words of a block that reads as a note about a person (a bio, a contact line). */
+const BIO_MIN_WORDS = 6;
+const BIO_MAX_WORDS = 80;
+/** An e-mail address: a contact line or a bio's. */
+const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+\.[\p{L}\p{N}.-]+/u;
+
+/**
+ * Full names of the people the page's bylines and datelines name ("By Priya Raman", "Rosa
+ * Delgado · Staff writer · March 9"). A block that opens with one ("Priya Raman is a staff
+ * writer …") is a note about the author, in any language that capitalises names.
+ */
+function pageNames(blocks: Block[]): Set<string> {
+  const names = new Set<string>();
+  for (const block of blocks) {
+    if (block.wordCount < 2 || block.wordCount > 14 || block.headingLevel > 0) continue;
+    const cues = metaLineCues(block.text, block.wordCount);
+    if (!cues.includes('byline') && !cues.includes('dateline')) continue;
+    // The name before the first separator, without the byline's preposition.
+    const lead = block.text.split(NAME_SEPARATOR)[0].trim().replace(BYLINE_LEAD, '');
+    if (NAME_LINE.test(lead)) names.add(lead);
+    if (!cues.includes('byline')) continue;
+    for (const match of block.text.matchAll(NAME_IN_LINE)) {
+      const words = match[0].split(/\s+/).filter((word) => !BYLINE_WORDS.has(word.toLowerCase()));
+      if (words.length >= 2) names.add(words.join(' '));
+    }
+  }
+  return names;
+}
+
+/** The preposition of a byline before its name ("By ", "Von "). */
+const BYLINE_LEAD = /^(?:by|von|par|por|di|door|af|av|przez|text|texto|testo|tekst)\s+/i;
+/** What ends a name at the head of a byline or an author box. */
+const NAME_SEPARATOR = /\n|\s[·|•–—]\s|,\s/;
+/** Byline words that are capitalised before a name: "By", "Von", "Text". */
+const BYLINE_WORDS = new Set(['by', 'von', 'par', 'por', 'di', 'door', 'af', 'av', 'przez', 'text', 'texto', 'testo', 'tekst', 'words', 'photos', 'fotos', 'reporting', 'writing', 'editing']);
+
+/**
+ * The block is a note about a person the page credits: it opens with a full name from a byline,
+ * or with the first word of a line that is just a name right above it (an author box: "Bas van
+ * der Veen", then "Bas schrijft sinds 2019 …").
+ */
+function isPersonNote(block: Block, previous: Block | null, names: Set<string>): boolean {
+  if (block.wordCount < BIO_MIN_WORDS || block.wordCount > BIO_MAX_WORDS || block.headingLevel > 0) return false;
+  const text = block.text.trimStart();
+  for (const name of names) if (text.startsWith(name) && !/^[\p{L}\p{N}]/u.test(text.slice(name.length))) return true;
+  if (previous === null || previous.wordCount > 5 || previous.headingLevel > 0) return false;
+  const line = previous.text.trim();
+  if (!NAME_LINE.test(line)) return false;
+  const first = line.split(/\s+/)[0];
+  return text.startsWith(first) && /^[\s,]/.test(text.slice(first.length)) && !text.startsWith(line);
+}
+
 /** How many blocks after the headline the standfirst may come (kicker, byline, date between). */
 const STANDFIRST_WINDOW = 4;
 /** Fewest words of a standfirst: a sentence, not a label. */
@@ -378,7 +441,8 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   for (const cue of block.classCues) put(`ccue=${cue}`, CLASS_CUE_WEIGHT);
   const size = block.wordCount <= SHORT_BLOCK_WORDS ? 'short' : 'long';
   for (const cue of memo.cues(block.text)) put(`tcue=${cue}.${size}`, CUE_WEIGHT);
-  for (const cue of metaLineCues(block.text, block.wordCount)) put(`mcue=${cue}`, CUE_WEIGHT);
+  const metaCues = metaLineCues(block.text, block.wordCount);
+  for (const cue of metaCues) put(`mcue=${cue}`, CUE_WEIGHT);
   for (const cue of leadCues(block.text)) put(`lead=${cue}`, CUE_WEIGHT);
   // Short blocks need the comparable text for `line=`; others only when they might be the title.
   let text: string | null = block.wordCount <= SHORT_BLOCK_WORDS ? comparable(block.text) : null;
@@ -397,6 +461,8 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   if (box.afterLabel) put('after_label', CUE_WEIGHT);
   const sold = box.labeled || box.afterLabel || evidence.some((kind) => STRONG_EVIDENCE.has(kind)) || box.kinds.some((kind) => STRONG_EVIDENCE.has(kind));
   const standfirst = memo.standfirst(page) === block.index;
+  if (!standfirst && metaCues.length === 0 && isPersonNote(block, page.blocks[block.index - 1] ?? null, memo.names(page.blocks))) put('bio', CUE_WEIGHT);
+  if (block.wordCount <= BIO_MAX_WORDS && EMAIL.test(block.text)) put('email');
   if (standfirst) put('standfirst', CUE_WEIGHT);
   const listingCue = page.listingCues.get(block.listingKey ?? '');
   if (listingCue) put(`lcue=${listingCue}`);

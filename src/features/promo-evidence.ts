@@ -178,7 +178,7 @@ const AD_LABELS = [
   'promoted', 'promoted content', 'partner content', 'content from our partners?', 'from our partners?', 'in partnership with', 'presented by', 'brought to you by', 'brand content',
   'anzeige', 'werbung', 'gesponsert', 'sponsored by', 'präsentiert von', 'in kooperation mit', 'partnerinhalt', 'promotion',
   'publicité', 'pub', 'sponsorisé', 'contenu sponsorisé', 'contenu partenaire', 'en partenariat avec', 'publi-?rédactionnel', 'publireportage',
-  'publicidad', 'patrocinado', 'contenido patrocinado', 'contenido de marca', 'en colaboración con', 'publirreportaje',
+  'publicidad', 'patrocinado', 'contenido patrocinado', '(?:enlaces|links) patrocinados', 'liens sponsorisés', 'link sponsorizzati', 'gesponserte links', 'gesponsorde links', 'contenido de marca', 'en colaboración con', 'publirreportaje',
   'publicidade', 'conteúdo patrocinado', 'conteúdo de marca', 'em parceria com', 'publieditorial',
   'pubblicità', 'sponsorizzato', 'contenuto sponsorizzato', 'contenuto sponsorizzato da', 'in collaborazione con', 'publiredazionale',
   'advertentie', 'gesponsord', 'gesponsorde inhoud', 'in samenwerking met',

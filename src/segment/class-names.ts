@@ -7,8 +7,10 @@
  * the readable head of a CSS-modules name (`ProductCard_box` of `ProductCard_box__4kPz2`) stay.
  */
 
-/** Prefixes CSS-in-JS libraries put before a generated hash (emotion, styled-components, styled-jsx, svelte). */
-const GENERATED_PREFIX = /^(?:css|sc|jsx|svelte|emotion|styled|tw|e\d+)-[a-z0-9_-]*$/i;
+/** Prefixes CSS-in-JS libraries put before a generated name (emotion, styled-components, styled-jsx, svelte): always generated. */
+const GENERATED = /^(?:css|sc|jsx|svelte|emotion)-[a-z0-9_-]+$/i;
+/** Prefixes that come before a hash in some tools and before a word in others. */
+const GENERATED_PREFIX = /^(?:styled|tw|e\d+)-[a-z0-9_-]*$/i;
 
 /** Utility-class prefixes (Tailwind and its kin) whose value is a size, a colour or a keyword. */
 const UTILITY_PREFIX =
@@ -48,6 +50,8 @@ function isHashPart(part: string): boolean {
     return !/^[a-z]+\d+$|^\d+[a-z]+$/i.test(part);
   }
   if (!hasLetter) return false;
+  // "dlfnbm", "xkcdq": five letters or more without a vowel are no word.
+  if (part.length >= 5 && !/[aeiouy]/i.test(part)) return true;
   // "bdVaJa", "kQzXp": case flips every one or two letters.
   const pieces = part.split(/(?=[A-Z])/);
   return pieces.length >= 3 && pieces.every((piece) => piece.length <= 2);
@@ -58,6 +62,7 @@ export function readableClassName(name: string): string {
   if (!name) return '';
   if (/[:[\]/!@.#%&()=]/.test(name)) return '';
   if (BARE_UTILITIES.has(name.toLowerCase()) || UTILITY.test(name)) return '';
+  if (GENERATED.test(name)) return '';
   if (GENERATED_PREFIX.test(name) && name.split(/[-_]/).slice(1).some((part) => isHashPart(part) || /\d/.test(part) || /[A-Z]/.test(part))) return '';
   // CSS modules: `Block_element__hash`, `styles-module__card___x7Yz`; drop hash-like parts anywhere.
   const parts = name.split(/(_+|-+)/);

@@ -46,7 +46,7 @@ const DISCOUNT = new RegExp(
 );
 
 export function isDiscount(text: string): boolean {
-  return DISCOUNT.test(text);
+  return /\d/.test(text) && DISCOUNT.test(text);
 }
 
 /** Calls to buy, see a price, get a deal or a code, bet, apply: the text of a shop button. */
@@ -135,8 +135,12 @@ const GAMBLING = phrases([
 /** An age limit: 18+, +18, 21+ (not +18.5 % nor 18+2). */
 const AGE_LIMIT = /(?<![\p{N}.,+-])(?:1[89]|2[15])\+(?![\p{N}.,%])|(?<![\p{N}.,])\+(?:1[89]|2[15])(?![\p{N}.,%])/u;
 
+/** Longest text read as a responsible-gambling line. */
+const GAMBLING_MAX_CHARS = 400;
+
 export function isGamblingNotice(text: string): boolean {
-  return AGE_LIMIT.test(text) || GAMBLING.test(text);
+  if (text.includes('+') && AGE_LIMIT.test(text)) return true;
+  return text.length <= GAMBLING_MAX_CHARS && GAMBLING.test(text);
 }
 
 /** Words that name a discount code. */
@@ -151,7 +155,7 @@ const CODE_SHAPE = /(?<![\p{L}\p{N}])(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z][A-
 
 /** Text holding a code-like token. */
 export function hasCodeShape(text: string): boolean {
-  return CODE_SHAPE.test(text);
+  return /[A-Z][A-Z0-9-]*\d|\d[A-Z0-9-]*[A-Z]/.test(text) && CODE_SHAPE.test(text);
 }
 
 /** Text holding a word for a discount code. */
@@ -231,12 +235,15 @@ const LINK_WORD = /(?<![\p{L}])(?:links?|linki|linków|enlaces?|liens?|collegame
 /** Words of being paid for what readers buy through a link. */
 const PAID_WORD = /commission|provision|provizn|provizi|comisi[oó]n|commissione|comiss[aã]o|commissie|vergoeding|prowizj|комисси|вознагражд|komisyon|komisi|jutalék|収益|手数料|報酬|수수료|عمولة|compensat|remunera|rémunér|vergütung|ontvang|receber|recibir|recebe|percevoir|perceb|otrzymać|получ|kazan|menerima|dostat|earn|verdien/iu;
 
+/** Either half of a disclosure, as one cheap test that most blocks fail. */
+const PAID_OR_AFFILIATE = new RegExp(`${AFFILIATE_WORD.source}|${PAID_WORD.source}`, 'iu');
+
 /** Longest text read as a disclosure: a sentence or two. */
 const DISCLOSURE_MAX_WORDS = 70;
 
 /** A sentence saying the page's links earn the publisher money ("We may earn a commission…", "Enlaces de afiliado"). */
 export function isAffiliateDisclosure(text: string, words: number): boolean {
-  if (words > DISCLOSURE_MAX_WORDS) return false;
+  if (words > DISCLOSURE_MAX_WORDS || !PAID_OR_AFFILIATE.test(text)) return false;
   if (AFFILIATE_WORD.test(text) && (COMMISSION_WORD.test(text) || words <= 12)) return true;
   // "Some links in this article earn us a commission", in any of the languages above.
   return LINK_WORD.test(text) && PAID_WORD.test(text);

@@ -238,6 +238,19 @@ interface Container {
   kinds: Set<string>;
 }
 
+/** How deep under the container it opens a label may sit (`<div box><div kicker><span>Anzeige`: one level). */
+const LABEL_MAX_DEPTH = 2;
+
+/** How many element levels a block's element sits below a container (a run counts its own container). */
+function levelsBelow(path: string, container: string): number {
+  const run = path.indexOf('::run(');
+  const own = run >= 0 ? path.slice(0, run) : path;
+  return own.slice(container.length).split(' > ').length - 1;
+}
+
+/** Fewest words of the block a lone label marks: prose, not the next rail's title. */
+const LABELED_PROSE_MIN_WORDS = 8;
+
 /** How many container levels above a block a box may be. */
 const BOX_LEVELS = 4;
 
@@ -283,16 +296,28 @@ function boxEvidence(blocks: Block[], evidence: string[][]): BoxEvidence[] {
   return blocks.map((block, i) => {
     let box: Container | null = null;
     let nearest: Container | null = null;
+    let nearestPath = '';
     for (let level = 1; level <= BOX_LEVELS; level++) {
-      const entry = containers.get(containerPath(block.path, level));
+      const path = containerPath(block.path, level);
+      const entry = containers.get(path);
       if (!entry || entry.size > LABELED_MAX_SIZE) break;
-      if (entry.blocks >= 2 && nearest === null) nearest = entry;
+      if (entry.blocks >= 2 && nearest === null) {
+        nearest = entry;
+        nearestPath = path;
+      }
       if (entry.size > BOX_MAX_SIZE || entry.longest > BOX_MAX_BLOCK_SIZE) continue;
       if (entry.blocks >= 2) box = entry;
     }
     const kinds = box ? [...box.kinds].filter((kind) => STRONG_EVIDENCE.has(kind) || kind === 'money' || kind === 'rating') : [];
-    // The label opens the nearest container the block shares with another block.
-    const labeled = nearest !== null && nearest.first !== i && evidence[nearest.first].includes('ad_label');
+    // The label opens the nearest container the block shares with another block, and no image
+    // follows it (a label over an image ad, then the site's header, marks nothing after the ad).
+    // The label sits at the top of the container itself, not deep in one of its cells.
+    const labeled =
+      nearest !== null &&
+      nearest.first !== i &&
+      evidence[nearest.first].includes('ad_label') &&
+      !blocks[nearest.first + 1].afterImage &&
+      levelsBelow(blocks[nearest.first].path, nearestPath) <= LABEL_MAX_DEPTH;
     // A label alone in its container, right above a block of prose that follows no image: "Partner content" over a paragraph.
     const previous = i > 0 ? blocks[i - 1] : null;
     const afterLabel =
@@ -302,6 +327,7 @@ function boxEvidence(blocks: Block[], evidence: string[][]): BoxEvidence[] {
       !evidence[i].includes('ad_label') &&
       !block.afterImage &&
       block.headingLevel === 0 &&
+      block.wordCount >= LABELED_PROSE_MIN_WORDS &&
       (parentBlocks.get(containerPath(previous.path, 1)) === 1 || containerPath(previous.path, 1) === containerPath(block.path, 1));
     return { kinds, labeled, afterLabel };
   });
@@ -403,6 +429,13 @@ const LEAD_RUN_MAX_WORDS = 30;
 /** Share of a line's words inside links from which the line is a link. */
 const LINKED_LINE_DENSITY = 0.8;
 
+/** Smallest listing whose image cards read as a grid. */
+const CARD_MIN_LISTING = 3;
+/** Longest card text: a title and a line or two. */
+const CARD_MAX_WORDS = 40;
+/** What a card shows when it sells. */
+const CARD_EVIDENCE = new Set(['money', 'rating', 'cta', 'discount', 'sponsored_link', 'affiliate_link', 'shop_link']);
+
 /** Evidence a page declares (a label, a disclosure, `rel="sponsored"`, an age limit): weighed as cue words are. */
 const DECLARED_EVIDENCE = new Set(['ad_label', 'disclosure', 'sponsored_link', 'gambling', 'coupon']);
 
@@ -457,6 +490,10 @@ export function blockFeatures(block: Block, page: PageContext): FeatureBag {
   for (const kind of evidence) put(`ev=${kind}`, DECLARED_EVIDENCE.has(kind) ? CUE_WEIGHT : STRUCTURE_WEIGHT);
   const box = memo.boxes(page.blocks)[block.index];
   for (const kind of box.kinds) put(`box=${kind}`);
+  // A card of a repeated listing (image, short title, price, rating or button): a shop or ad grid.
+  if (block.listingSize >= CARD_MIN_LISTING && (block.imageCount > 0 || block.afterImage) && block.wordCount <= CARD_MAX_WORDS) {
+    if ([...evidence, ...box.kinds].some((kind) => CARD_EVIDENCE.has(kind))) put('card=selling');
+  }
   if (box.labeled) put('box=labeled', CUE_WEIGHT);
   if (box.afterLabel) put('after_label', CUE_WEIGHT);
   const sold = box.labeled || box.afterLabel || evidence.some((kind) => STRONG_EVIDENCE.has(kind)) || box.kinds.some((kind) => STRONG_EVIDENCE.has(kind));

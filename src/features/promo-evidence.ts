@@ -214,6 +214,19 @@ const PAID_BY = new RegExp(
   'iu',
 );
 
+/** A label closing a short line: "ASTE GIUDIZIARIE informazione pubblicitaria", "Acme Grid · Sponsored". */
+const AD_LABEL_TAIL = new RegExp(`[\\s\\p{P}](?:${AD_LABELS.filter((label) => !AMBIGUOUS_LEADS.has(label) && label.length > 4).join('|')})[\\s\\p{P}\\p{S}]*$`, 'iu');
+
+/** A short notice that listings are paid for: "Featured listings are paid for by estate agents", "Bezahlte Einträge". */
+const PAID_PLACEMENT = phrases([
+  '(?:are|is) paid for by', 'paid (?:placements?|listings?|partnerships?)', 'sponsored (?:listings?|results?|products?)', 'bezahlte (?:einträge|platzierungen?|partnerschaft)',
+  'annonces? payantes?', 'emplacements? payants?', 'anuncios? (?:pagados|de pago)', 'resultados patrocinados', 'annunci a pagamento', 'inserzioni a pagamento',
+  'anúncios? pagos?', 'betaalde (?:plaatsing|vermelding|advertenties?)', 'płatne (?:ogłoszeni\\p{L}*|lokowanie)', 'платн\\p{L}* размещени\\p{L}*', 'ücretli (?:ilan|içerik)',
+  'iklan berbayar', 'betalda (?:annonser|placeringar)', 'placené (?:inzeráty|umístění)', '有料(?:掲載|広告)', '유료 광고',
+]);
+/** Longest line read as a paid-placement notice. */
+const PAID_PLACEMENT_MAX_WORDS = 15;
+
 /** Longest line read as a disclosure label. */
 const LABEL_MAX_WORDS = 5;
 /** Longest line read as a "presented by" line. */
@@ -221,8 +234,9 @@ const PAID_BY_MAX_WORDS = 10;
 
 /** A short line that is an ad or paid-content label ("Anzeige", "Partner content", "広告", "Presented by Acme"). */
 export function isAdLabel(text: string, words: number): boolean {
-  if (words <= LABEL_MAX_WORDS && text.length <= 60 && (AD_LABEL.test(text) || AD_LABEL_LEAD.test(text))) return true;
-  return words <= PAID_BY_MAX_WORDS && text.length <= 100 && PAID_BY.test(text);
+  if (words <= LABEL_MAX_WORDS && text.length <= 60 && (AD_LABEL.test(text) || AD_LABEL_LEAD.test(text) || AD_LABEL_TAIL.test(text))) return true;
+  if (words <= PAID_BY_MAX_WORDS && text.length <= 100 && PAID_BY.test(text)) return true;
+  return words <= PAID_PLACEMENT_MAX_WORDS && PAID_PLACEMENT.test(text);
 }
 
 /** Words of affiliate links or programmes. */

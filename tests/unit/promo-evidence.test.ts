@@ -90,6 +90,12 @@ describe('labels and disclosures', () => {
     expect(new Set(labels.map((label) => label.split(' ')[0])).size).toBeGreaterThanOrEqual(20);
   });
 
+  it('reads a label closing a short line and a paid-placement notice', () => {
+    for (const text of ['ASTE GIUDIZIARIE informazione pubblicitaria', 'Acme Grid · Sponsored', 'Featured listings are paid for by estate agents.', 'Bezahlte Einträge']) {
+      expect(isAdLabel(text, words(text)), text).toBe(true);
+    }
+  });
+
   it('does not read a sentence or a heading about advertising as a label', () => {
     for (const text of ['Advertising revenue fell again', 'Why sponsored content confuses readers', 'Promotion: the club goes up']) expect(isAdLabel(text, words(text)), text).toBe(false);
   });
@@ -208,6 +214,20 @@ describe('selling evidence as features', () => {
 
   it('gives hashed class names no class tokens', () => {
     expect(tokens('Cosori Pro').filter((token) => token.startsWith('cls=') || token.startsWith('ccue='))).toEqual([]);
+  });
+});
+
+describe('cards of a repeated listing', () => {
+  it('marks image cards that show a price, and not a list of plain items', () => {
+    const card = (i: number) => `<li><a href="/go/listing/${i}"><img src="/l${i}.jpg" alt=""><br><b>£${400 + i},000</b><br>3 bed house, Road ${i}</a></li>`;
+    const item = (i: number) => `<li>Step ${i}: stir the sauce for two minutes and taste it.</li>`;
+    const html = `<!DOCTYPE html><html lang="en"><head><title>Prices fall</title></head><body><article><h1>Prices fall</h1>
+      <p>${'Asking prices fell again in March as supply grew and borrowing stayed dear. '.repeat(4)}</p>
+      <ul>${[1, 2, 3, 4].map(card).join('')}</ul><ol>${[1, 2, 3, 4].map(item).join('')}</ol></article></body></html>`;
+    const analysis = analyzePage(html, { url: 'https://homes.example/a' });
+    const tokens = (start: string) => [...analysis.features[analysis.blocks.findIndex((block) => block.text.startsWith(start))].keys()];
+    expect(tokens('£401,000')).toContain('card=selling');
+    expect(tokens('Step 1')).not.toContain('card=selling');
   });
 });
 

@@ -316,14 +316,17 @@ function boxEvidence(blocks: Block[], evidence: string[][]): BoxEvidence[] {
       nearest !== null &&
       nearest.first !== i &&
       evidence[nearest.first].includes('ad_label') &&
+      !blocks[nearest.first].besideEmpty &&
       !blocks[nearest.first + 1].afterImage &&
       levelsBelow(blocks[nearest.first].path, nearestPath) <= LABEL_MAX_DEPTH;
-    // A label alone in its container, right above a block of prose that follows no image: "Partner content" over a paragraph.
+    // A label alone in its container, right above a block of prose that follows no image: "Partner
+    // content" over a paragraph. A label beside an empty frame labels that ad slot, not the prose after it.
     const previous = i > 0 ? blocks[i - 1] : null;
     const afterLabel =
       !labeled &&
       previous !== null &&
       evidence[i - 1].includes('ad_label') &&
+      !previous.besideEmpty &&
       !evidence[i].includes('ad_label') &&
       !block.afterImage &&
       block.headingLevel === 0 &&

@@ -46,6 +46,12 @@ export interface Block {
    * place of a caption (`<figure>`, or a bare `<div>` under an `<img>`).
    */
   afterImage: boolean;
+  /**
+   * A short block (a label, a button) whose container also holds an element with no text: the
+   * frame of an ad slot ("Publicidad" over an empty `div-gpt-ad`), an image, an embed. Computed
+   * for blocks of at most a few words; false for longer ones.
+   */
+  besideEmpty: boolean;
   /** Tags of ancestors, nearest first, up to `<body>`. */
   ancestorTags: string[];
   /** Class and id tokens of the block's element and its nearest ancestors (lowercase words). */

@@ -208,6 +208,7 @@ class Segmenter {
       buttons: content.buttons,
       imageCount: content.images,
       afterImage,
+      besideEmpty: content.words <= MAX_LABEL_WORDS && (tag === '#run' ? holdsEmptyElement(element, null) : nextToEmptyElement(element)),
       ancestorTags: this.ancestorTags(tag === '#run'),
       classTokens: this.nearestClassTokens(),
       classCues: this.nearestClassCues(),
@@ -567,6 +568,64 @@ function collectContent(nodes: Node[], keepLayout: boolean, pageUrl: string | nu
   const words = countWords(text);
   const linkWords = words === 0 ? 0 : Math.round((counts.linkChars / Math.max(1, text.length)) * words);
   return { text, words, linkWords: Math.min(words, linkWords), links: counts.links, images: counts.images, linkList, buttons, textNodes };
+}
+
+/** How many children of a label's container are looked at for an empty one. */
+const MAX_EMPTY_CHECKS = 8;
+/** Tags that hold no text by nature and say nothing of a slot: line breaks and rules. */
+const NEUTRAL_EMPTY_TAGS = new Set(['br', 'hr', 'wbr']);
+
+/**
+ * True when `container` has a child element other than `own` with no visible text: an ad slot's
+ * frame, an image, an embed beside a label. Looks at the first MAX_EMPTY_CHECKS children.
+ */
+function holdsEmptyElement(container: Element | null, own: Element | null): boolean {
+  if (container === null) return false;
+  let checked = 0;
+  for (let child = container.firstChild; child !== null && checked < MAX_EMPTY_CHECKS; child = child.nextSibling) {
+    if (child.nodeType !== ELEMENT_NODE || child === own) continue;
+    checked++;
+    const tag = tagOf(child as Element);
+    if (NEUTRAL_EMPTY_TAGS.has(tag)) continue;
+    if (!hasText(child)) return true;
+  }
+  return false;
+}
+
+/** Element siblings looked at after a label (or after its wrapper) for an empty frame. */
+const MAX_SIBLING_CHECKS = 2;
+
+/**
+ * True when one of the next element siblings of a label's element, or of its wrapper when the
+ * label is the wrapper's only element, is an element with no text: the slot a label names.
+ */
+function nextToEmptyElement(element: Element): boolean {
+  let current: Element | null = element;
+  for (let level = 0; level < 2 && current !== null; level++) {
+    let checked = 0;
+    for (let sibling = current.nextElementSibling; sibling !== null && checked < MAX_SIBLING_CHECKS; sibling = sibling.nextElementSibling) {
+      checked++;
+      if (NEUTRAL_EMPTY_TAGS.has(tagOf(sibling))) continue;
+      if (!hasText(sibling)) return true;
+      break;
+    }
+    const parent: Element | null = current.parentElement;
+    if (parent === null || parent.firstElementChild !== current || parent.lastElementChild !== current) break;
+    current = parent;
+  }
+  return false;
+}
+
+/** True when some text node under the node holds more than whitespace (stops at the first). */
+function hasText(node: Node): boolean {
+  for (let child = node.firstChild; child !== null; child = child.nextSibling) {
+    if (child.nodeType === TEXT_NODE) {
+      if ((child as Text).data.trim()) return true;
+    } else if (child.nodeType === ELEMENT_NODE && hasText(child)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Whitespace that collapsing (`\s+` to one space) would change: a run of two, or any but a space. */

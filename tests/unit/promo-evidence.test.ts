@@ -217,6 +217,23 @@ describe('selling evidence as features', () => {
   });
 });
 
+describe('a label over an ad slot', () => {
+  it('labels the slot, not the paragraph after it', () => {
+    const html = `<!DOCTYPE html><html lang="de"><head><title>Radwerke insolvent</title></head><body><article><h1>Radwerke insolvent</h1>
+      <p>${'Die Bilanz der Branche lässt sich auch so lesen, sagen Händler in der Region. '.repeat(4)}</p>
+      <div class="slot"><span>Anzeige</span></div><div id="ad-frame-1"></div>
+      <p>Dass die Radwerke es nicht geschafft haben, erklären Branchenkenner mit hausgemachten Fehlern.</p>
+      <div class="kicker"><span>Anzeige</span></div>
+      <p>Mit dem Konto Plus sparen Sie beim Radkauf und zahlen in bequemen Raten ohne Zinsen.</p></article></body></html>`;
+    const analysis = analyzePage(html, { url: 'https://wirtschaft.example/a' });
+    const at = (start: string) => analysis.blocks.findIndex((block) => block.text.startsWith(start));
+    expect(analysis.blocks[at('Dass die')]).toBeDefined();
+    expect(analysis.blocks[at('Dass die') - 1].besideEmpty).toBe(true);
+    expect([...analysis.features[at('Dass die')].keys()]).not.toContain('after_label');
+    expect([...analysis.features[at('Mit dem Konto')].keys()]).toContain('after_label');
+  });
+});
+
 describe('cards of a repeated listing', () => {
   it('marks image cards that show a price, and not a list of plain items', () => {
     const card = (i: number) => `<li><a href="/go/listing/${i}"><img src="/l${i}.jpg" alt=""><br><b>£${400 + i},000</b><br>3 bed house, Road ${i}</a></li>`;

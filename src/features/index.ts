@@ -399,21 +399,25 @@ const STANDFIRST_MIN_WORDS = 8;
 
 /**
  * The standfirst: the first block of prose within STANDFIRST_WINDOW blocks under the headline
- * (a level-1 heading or the heading holding the page title), when it is no byline, dateline or
+ * (the heading holding the page title, else the first level-1 heading), when it is no byline, dateline or
  * link line. -1 when there is no headline or no such block.
  */
 function standfirstOf(page: PageContext, memo: PageMemo): number {
   const { blocks } = page;
   const limit = Math.ceil(blocks.length / 2);
+  // The heading that holds the page title; else the first level-1 heading (a blog's name can be an h1 too).
   let headline = -1;
+  let firstH1 = -1;
   for (let i = 0; i < limit; i++) {
     const block = blocks[i];
     if (block.headingLevel === 0) continue;
-    if (block.headingLevel === 1 || memo.isPageHeadline(block.text, page.title)) {
+    if (memo.isPageHeadline(block.text, page.title)) {
       headline = i;
       break;
     }
+    if (block.headingLevel === 1 && firstH1 < 0) firstH1 = i;
   }
+  if (headline < 0) headline = firstH1;
   if (headline < 0) return -1;
   for (let i = headline + 1; i < blocks.length && i <= headline + STANDFIRST_WINDOW; i++) {
     const block = blocks[i];

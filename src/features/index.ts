@@ -224,6 +224,14 @@ const LABELED_MAX_SIZE = 3000;
 /** Han, kana and hangul: scripts without spaces, where one character carries about what a short word does. */
 const DENSE_SCRIPT = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/g;
 
+/** Characters (`textSize`) per word, to read a word count in scripts written without spaces. */
+const SIZE_PER_WORD = 7;
+
+/** The block holds at least `words` words, or as much text in a script without spaces. */
+function isSentenceSized(block: Block, words: number): boolean {
+  return block.wordCount >= words || textSize(block.text) >= words * SIZE_PER_WORD;
+}
+
 /** Length of a text in characters, a character of a dense script counting three. */
 function textSize(text: string): number {
   const dense = text.match(DENSE_SCRIPT);
@@ -330,7 +338,7 @@ function boxEvidence(blocks: Block[], evidence: string[][]): BoxEvidence[] {
       !evidence[i].includes('ad_label') &&
       !block.afterImage &&
       block.headingLevel === 0 &&
-      block.wordCount >= LABELED_PROSE_MIN_WORDS &&
+      isSentenceSized(block, LABELED_PROSE_MIN_WORDS) &&
       (parentBlocks.get(containerPath(previous.path, 1)) === 1 || containerPath(previous.path, 1) === containerPath(block.path, 1));
     return { kinds, labeled, afterLabel };
   });
@@ -422,7 +430,7 @@ function standfirstOf(page: PageContext, memo: PageMemo): number {
   for (let i = headline + 1; i < blocks.length && i <= headline + STANDFIRST_WINDOW; i++) {
     const block = blocks[i];
     if (block.headingLevel > 0) return -1;
-    if (block.wordCount < STANDFIRST_MIN_WORDS || block.linkWordCount > block.wordCount / 2) continue;
+    if (!isSentenceSized(block, STANDFIRST_MIN_WORDS) || block.linkWordCount > block.wordCount / 2) continue;
     if (block.afterImage || isCaptionPlace(block)) continue;
     if (metaLineCues(block.text, block.wordCount).some((cue) => cue !== 'credit')) continue;
     return i;

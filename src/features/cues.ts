@@ -106,6 +106,10 @@ export function classCues(classAndId: string): string[] {
 
 /** Longest block (in words) that can read as a byline or dateline rather than prose. */
 const META_LINE_MAX_WORDS = 14;
+/** The same for a line cut into fields by separators ("Name, place · Published … · modified …"). */
+const SEPARATED_META_LINE_MAX_WORDS = 22;
+/** A field separator of a meta line: a middle dot, a bar or a bullet between spaces. */
+const FIELD_SEPARATOR = /\s[·|•]\s/;
 
 /** "By Jane Doe", "Von Anna Berg", "Par Léa Martin", "(Reporting by …; Editing by …)": a capital after the preposition (no `i` flag: it would make \p{Lu} match any letter). */
 const BYLINE = /^\(?\s*(?:(?:[Aa]dditional\s+)?(?:[Rr]eporting|[Ww]riting|[Ee]diting|[Tt]ext|[Ww]ords|[Pp]hotos?|[Ff]otos?|[Ii]nterview)\s+)?(?:[Bb]y|BY|[Vv]on|VON|[Pp]ar|PAR|[Pp]or|POR|[Dd]i|[Dd]oor)\s+\p{Lu}/u;
@@ -169,7 +173,7 @@ const ATTRIBUTION = /^\s*(?:[\u2014\u2013\u2015]|--)\s*[\p{L}@]/u;
 export function metaLineCues(text: string, wordCount: number): string[] {
   if (wordCount === 0 || wordCount > CREDIT_MAX_WORDS) return [];
   const cues: string[] = [];
-  if (wordCount <= META_LINE_MAX_WORDS) {
+  if (wordCount <= META_LINE_MAX_WORDS || (wordCount <= SEPARATED_META_LINE_MAX_WORDS && FIELD_SEPARATOR.test(text))) {
     if (ATTRIBUTION.test(text)) {
       cues.push('attribution');
     } else {

@@ -328,6 +328,8 @@ export function blockEvidence(block: Block): string[] {
   if (links.sponsored > 0) kinds.push(`sponsored_link${suffix}`);
   if (links.affiliate > 0) kinds.push(`affiliate_link${suffix}`);
   if (links.shop > 0) kinds.push(`shop_link${suffix}`);
+  // Most of the block's links leave the site: a box of offers, not the site's own navigation.
+  if (links.links > 0 && links.external * 2 > links.links) kinds.push(`outbound${suffix}`);
   const buttonCta = (block.buttons ?? []).some(isCallToAction);
   if (links.cta > 0 || buttonCta || (block.wordCount <= CTA_MAX_WORDS && isCallToAction(text))) kinds.push(`cta${suffix}`);
   if (hasRating(text)) kinds.push('rating');

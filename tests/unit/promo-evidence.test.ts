@@ -191,7 +191,7 @@ describe('selling evidence as features', () => {
 
   it('marks each card block with what it shows and what its box shows', () => {
     expect(evidence('89,99')).toEqual(expect.arrayContaining(['money', 'money_pair']));
-    expect(evidence('Ver precio')).toEqual(expect.arrayContaining(['sponsored_link', 'affiliate_link', 'shop_link', 'cta']));
+    expect(evidence('Ver precio')).toEqual(expect.arrayContaining(['sponsored_link', 'affiliate_link', 'shop_link', 'cta', 'outbound']));
     expect(evidence('Enlaces patrocinados')).toContain('ad_label');
     // The product name says nothing itself; its box sells.
     expect(tokens('Cosori Pro')).toEqual(expect.arrayContaining(['box=money', 'box=cta', 'box=sponsored_link']));

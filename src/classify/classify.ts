@@ -209,6 +209,7 @@ export function classifyBlocks(blocks: Block[], features: FeatureBag[], model: M
       captionOf: captions.get(i) ?? null,
       insideKept: i > firstKept && i < lastKept,
       chromeLead: features[i].has('lead=boilerplate') || features[i].has('lead=promo'),
+      standfirst: features[i].has('standfirst'),
     })),
     labels,
     model.smoothing,

@@ -81,6 +81,11 @@ export interface SmoothingInput {
   insideKept?: boolean;
   /** The block opens with a chrome or selling phrase ("Read more:", "Advertisement"): no context rule gives it back. */
   chromeLead?: boolean;
+  /**
+   * The first prose under the headline (features' `standfirst`): Readability often drops a
+   * standfirst with the header around it, so the restore guard leaves it to the classifier.
+   */
+  standfirst?: boolean;
 }
 
 export interface SmoothedLabel {
@@ -174,7 +179,7 @@ function smoothContext(inputs: SmoothingInput[], out: SmoothedLabel[], labels: r
 function guardRestores(inputs: SmoothingInput[], out: SmoothedLabel[], labels: readonly string[], options: SmoothingOptions): void {
   const editorial = labels.indexOf('editorial');
   out.forEach((result, i) => {
-    if (result.labelIndex !== editorial || inputs[i].readability !== 0 || inputs[i].repeatsKept) return;
+    if (result.labelIndex !== editorial || inputs[i].readability !== 0 || inputs[i].repeatsKept || inputs[i].standfirst) return;
     const bar = inputs[i].insideKept ? options.restoreInsideMinConfidence : options.restoreMinConfidence;
     if (result.confidence >= bar) return;
     const others = result.posterior.map((p, c) => (c === editorial ? -1 : p));

@@ -2,7 +2,7 @@
  * Feature thresholds and patterns, named once. Bump FEATURE_VERSION whenever a token's meaning
  * changes: a model trained on other features is refused at load time.
  */
-export const FEATURE_VERSION = 9;
+export const FEATURE_VERSION = 10;
 
 /** Ancestor tags whose presence says something about a block (page regions and list/card shapes). */
 export const SEMANTIC_ANCESTORS = new Set([

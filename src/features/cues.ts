@@ -106,6 +106,10 @@ export function classCues(classAndId: string): string[] {
 
 /** Longest block (in words) that can read as a byline or dateline rather than prose. */
 const META_LINE_MAX_WORDS = 14;
+/** The same for a line cut into fields by separators ("Name, place · Published … · modified …"). */
+const SEPARATED_META_LINE_MAX_WORDS = 22;
+/** A field separator of a meta line: a middle dot, a bar or a bullet between spaces. */
+const FIELD_SEPARATOR = /\s[·|•]\s/;
 
 /** "By Jane Doe", "Von Anna Berg", "Par Léa Martin", "(Reporting by …; Editing by …)": a capital after the preposition (no `i` flag: it would make \p{Lu} match any letter). */
 const BYLINE = /^\(?\s*(?:(?:[Aa]dditional\s+)?(?:[Rr]eporting|[Ww]riting|[Ee]diting|[Tt]ext|[Ww]ords|[Pp]hotos?|[Ff]otos?|[Ii]nterview)\s+)?(?:[Bb]y|BY|[Vv]on|VON|[Pp]ar|PAR|[Pp]or|POR|[Dd]i|[Dd]oor)\s+\p{Lu}/u;
@@ -113,7 +117,13 @@ const BYLINE = /^\(?\s*(?:(?:[Aa]dditional\s+)?(?:[Rr]eporting|[Ww]riting|[Ee]di
 /** Publication stamps: "Updated 1:39 am EST", "Publié le 3 mars 2024", "2019-11-20", "20.11.2019". */
 const DATELINE = new RegExp(
   [
-    '(?<![\\p{L}\\p{N}])(?:updated|published|posted|last modified|aktualisiert|veröffentlicht|publié|mis à jour|publicado|actualizado|pubblicato|aggiornato|gepubliceerd|bijgewerkt)(?![\\p{L}])',
+    '(?<![\\p{L}\\p{N}])(?:updated|published|posted|last modified|aktualisiert|veröffentlicht|publié|mis à jour|publicado|actualizado|pubblicato|aggiornato|gepubliceerd|bijgewerkt|opublikowano|zaktualizowano|publikováno|aktualizováno|publicerad|uppdaterad|publisert|oppdatert|опубликовано|обновлено|yayınlanma|güncellendi|güncelleme|diterbitkan|diperbarui)(?![\\p{L}])',
+    // CJK and Arabic stamp words, which no word boundary separates: 公開日, 更新日, 配信, 입력, 수정, نشر في.
+    '(?:公開日|更新日|配信|投稿日|发布时间|發佈|입력\\s?\\d|수정\\s?\\d|نشر في|آخر تحديث)',
+    // Day, month word, year in any language: "30. listopadu 2026", "6 déc. 2026", "30 nov 2026".
+    '(?<!\\p{N})\\d{1,2}\\.?\\s+\\p{L}{3,12}\\.?,?\\s+\\d{4}(?!\\p{N})',
+    // Numeric dates with spaces or CJK units: "30. 11. 2026", "2026/11/20", "2026年12月7日", "2026.12.07".
+    '(?<!\\p{N})\\d{1,2}\\.\\s\\d{1,2}\\.\\s\\d{4}(?!\\p{N})|(?<!\\p{N})\\d{4}[./]\\d{1,2}[./]\\d{1,2}(?!\\p{N})|\\d{4}年\\d{1,2}月\\d{1,2}日|\\d{1,2}/\\d{1,2}\\s?\\([月火水木金土日]\\)',
     '\\b\\d{1,2}[:.]\\d{2}\\s*(?:am|pm|a\\.m\\.|p\\.m\\.|uhr|h)\\b',
     '\\b\\d{4}-\\d{2}-\\d{2}\\b',
     '\\b\\d{1,2}[./]\\d{1,2}[./]\\d{2,4}\\b',
@@ -163,7 +173,7 @@ const ATTRIBUTION = /^\s*(?:[\u2014\u2013\u2015]|--)\s*[\p{L}@]/u;
 export function metaLineCues(text: string, wordCount: number): string[] {
   if (wordCount === 0 || wordCount > CREDIT_MAX_WORDS) return [];
   const cues: string[] = [];
-  if (wordCount <= META_LINE_MAX_WORDS) {
+  if (wordCount <= META_LINE_MAX_WORDS || (wordCount <= SEPARATED_META_LINE_MAX_WORDS && FIELD_SEPARATOR.test(text))) {
     if (ATTRIBUTION.test(text)) {
       cues.push('attribution');
     } else {
@@ -174,7 +184,7 @@ export function metaLineCues(text: string, wordCount: number): string[] {
       }
     }
   }
-  if (CREDIT.test(text)) cues.push('credit');
+  if (CREDIT.test(text) || CREDIT_BY.test(text)) cues.push('credit');
   return cues;
 }
 
@@ -186,11 +196,16 @@ const CREDIT = new RegExp(
   [
     '(?<![\\p{L}])(?:getty images|reuters|associated press|ap photo|afp|dpa|epa|efe|ansa|anp|shutterstock|istock(?:photo)?|alamy|imago|keystone|picture alliance|bloomberg)(?![\\p{L}])',
     '(?<![\\p{L}])(?:photo|photograph|image|picture|foto|bild|crédito|crédit|credit|illustration|source)s?\\s*[:/]\\s*\\p{L}',
-    '(?<![\\p{L}])(?:photo|photograph|image|picture|foto|bild|illustration)s?\\s+(?:by|von|de|di|door)\\s+\\p{L}',
     '©|\\(c\\)\\s*\\d{4}|courtesy of',
   ].join('|'),
   'iu',
 );
+
+/**
+ * "Photo by Ana Ruiz", "Foto di Marco Bianchi": a credit names someone, so a capital follows (no
+ * `i` flag, which would let \p{Lu} match any letter): "photo de nuit" is no credit.
+ */
+const CREDIT_BY = /(?<![\p{L}])(?:[Pp]hoto|PHOTO|[Pp]hotograph|[Ii]mage|[Pp]icture|[Ff]oto|FOTO|[Bb]ild|[Ii]llustration)s?\s+(?:by|By|BY|von|de|di|door)\s+\p{Lu}/u;
 
 /**
  * Lead phrases that point to more stories ("Read more:", "Related:", "You may also like…",

@@ -6,6 +6,18 @@ export interface Wrapper {
   path: string;
 }
 
+/** A link inside a block, as features read it. */
+export interface BlockLink {
+  /** The `href`, made absolute against the page URL when one is known. */
+  href: string;
+  /** `rel` tokens, lowercased, space-separated (`sponsored nofollow`). */
+  rel: string;
+  /** The link's visible text, whitespace collapsed. */
+  text: string;
+  /** The link leaves the page's site: another host than the page's (`www.` ignored); false when either is unknown. */
+  external: boolean;
+}
+
 /**
  * A block as segmentation cuts it: the smallest block-level unit of a page that holds text,
  * with what features need to know about it. Plain data, no DOM references, except `textNodes`
@@ -24,12 +36,22 @@ export interface Block {
   /** Words inside links. */
   linkWordCount: number;
   linkCount: number;
+  /** The block's links, in document order. */
+  links: BlockLink[];
+  /** Text of the block's buttons (`<button>`, `role="button"`, submit inputs). */
+  buttons: string[];
   imageCount: number;
   /**
    * An image came after the previous block and before this one, with no text between: the
    * place of a caption (`<figure>`, or a bare `<div>` under an `<img>`).
    */
   afterImage: boolean;
+  /**
+   * A short block (a label, a button) whose container also holds an element with no text: the
+   * frame of an ad slot ("Publicidad" over an empty `div-gpt-ad`), an image, an embed. Computed
+   * for blocks of at most a few words; false for longer ones.
+   */
+  besideEmpty: boolean;
   /** Tags of ancestors, nearest first, up to `<body>`. */
   ancestorTags: string[];
   /** Class and id tokens of the block's element and its nearest ancestors (lowercase words). */

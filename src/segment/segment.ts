@@ -1,5 +1,6 @@
 import { isLabel, type Label } from '../types.js';
-import type { Block, Wrapper } from './block.js';
+import type { Block, BlockLink, Wrapper } from './block.js';
+import { readableClassNames } from './class-names.js';
 import { classCues } from '../features/cues.js';
 import { ELEMENT_NODE, TEXT_NODE, tagOf } from '../dom/nodes.js';
 import { sanitizeNodes } from './sanitize.js';
@@ -104,7 +105,12 @@ class Segmenter {
   /** An image-only element was passed since the last block (see `Block.afterImage`). */
   private imageBefore = false;
 
-  constructor(private readonly options: SegmentOptions) {}
+  /** Host of the page URL without `www.`, to tell links that leave the site; null when unknown. */
+  private readonly pageHost: string | null;
+
+  constructor(private readonly options: SegmentOptions) {
+    this.pageHost = options.url ? hostOf(options.url) : null;
+  }
 
   run(body: Element): Block[] {
     this.visit(body, tagOf(body), 'body');
@@ -177,7 +183,7 @@ class Segmenter {
   }
 
   private emit(nodes: Node[], element: Element, tag: string, path: string): void {
-    const content = collectContent(nodes, tag === 'table' || tag === 'pre');
+    const content = collectContent(nodes, tag === 'table' || tag === 'pre', this.options.url ?? null, this.pageHost);
     if (!content.text) {
       if (content.images > 0) this.imageBefore = true;
       return;
@@ -198,8 +204,11 @@ class Segmenter {
       wordCount: content.words,
       linkWordCount: content.linkWords,
       linkCount: content.links,
+      links: content.linkList,
+      buttons: content.buttons,
       imageCount: content.images,
       afterImage,
+      besideEmpty: content.words <= MAX_LABEL_WORDS && (tag === '#run' ? holdsEmptyElement(element, null) : nextToEmptyElement(element)),
       ancestorTags: this.ancestorTags(tag === '#run'),
       classTokens: this.nearestClassTokens(),
       classCues: this.nearestClassCues(),
@@ -443,7 +452,9 @@ class Segmenter {
     const raw = `${element.getAttribute('class') ?? ''} ${element.getAttribute('id') ?? ''}`;
     let info = this.classInfos.get(raw);
     if (info === undefined) {
-      info = { tokens: classTokensFrom(raw), cues: classCues(raw) };
+      // Hashed and utility names (css-1q2w3e, sc-bdVaJa, px-4) carry no word and no cue.
+      const readable = readableClassNames(raw);
+      info = { tokens: classTokensFrom(readable), cues: classCues(readable) };
       this.classInfos.set(raw, info);
     }
     return info;
@@ -470,17 +481,59 @@ interface Content {
   linkWords: number;
   links: number;
   images: number;
+  linkList: BlockLink[];
+  buttons: string[];
   textNodes: Text[];
+}
+
+/** Most links and buttons a block records: a link farm's hundredth link adds nothing. */
+const MAX_BLOCK_LINKS = 40;
+
+/** Host of a URL, lowercased, without `www.`; null when the URL does not parse. */
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).hostname.toLowerCase().replace(/^www\./, '') || null;
+  } catch {
+    return null;
+  }
+}
+
+/** The link as features read it: absolute href, rel tokens, text, whether it leaves the site. */
+function linkOf(element: Element, text: string, pageUrl: string | null, pageHost: string | null): BlockLink {
+  const raw = (element.getAttribute('href') ?? '').trim();
+  let href = raw;
+  let host: string | null = null;
+  if (raw && !/^(?:javascript|mailto|tel|data):/i.test(raw)) {
+    try {
+      const url = pageUrl ? new URL(raw, pageUrl) : new URL(raw);
+      href = url.href;
+      host = url.hostname.toLowerCase().replace(/^www\./, '') || null;
+    } catch {
+      // A relative href without a page URL stays as written: on the page's own site.
+    }
+  }
+  const rel = (element.getAttribute('rel') ?? '').toLowerCase().trim().split(/\s+/).filter(Boolean).join(' ');
+  const external = host !== null && pageHost !== null && host !== pageHost && !host.endsWith(`.${pageHost}`) && !pageHost.endsWith(`.${host}`);
+  return { href, rel, text: tidyLine(text), external };
+}
+
+/** A button: `<button>`, an element with `role="button"`, or a submit/button input. */
+function isButton(element: Element, tag: string): boolean {
+  if (tag === 'button') return true;
+  if (tag === 'input') return /^(?:submit|button)$/i.test(element.getAttribute('type') ?? '');
+  return (element.getAttribute('role') ?? '').toLowerCase() === 'button';
 }
 
 /**
  * Visible text of the nodes with link and image counts. Whitespace collapses to single spaces;
  * `<br>` and table rows become newlines, table cells tabs; `<pre>` keeps its whitespace.
  */
-function collectContent(nodes: Node[], keepLayout: boolean): Content {
+function collectContent(nodes: Node[], keepLayout: boolean, pageUrl: string | null = null, pageHost: string | null = null): Content {
   const parts: string[] = [];
   const textNodes: Text[] = [];
   const counts = { linkChars: 0, links: 0, images: 0 };
+  const linkList: BlockLink[] = [];
+  const buttons: string[] = [];
   const walk = (node: Node, inLink: boolean, pre: boolean): void => {
     if (node.nodeType === TEXT_NODE) {
       const data = (node as Text).data;
@@ -501,14 +554,78 @@ function collectContent(nodes: Node[], keepLayout: boolean): Content {
     if (isCell && keepLayout) parts.push('\t');
     const childInLink = inLink || tag === 'a';
     const childPre = pre || tag === 'pre';
+    const start = parts.length;
     for (let child = element.firstChild; child !== null; child = child.nextSibling) walk(child, childInLink, childPre);
+    if (tag === 'a' && linkList.length < MAX_BLOCK_LINKS) linkList.push(linkOf(element, parts.slice(start).join(''), pageUrl, pageHost));
+    else if (buttons.length < MAX_BLOCK_LINKS && isButton(element, tag)) {
+      const text = tag === 'input' ? (element.getAttribute('value') ?? '') : parts.slice(start).join('');
+      if (text.trim()) buttons.push(tidyLine(text));
+    }
     if ((tag === 'tr' || tag === 'caption') && keepLayout) parts.push('\n');
   };
   for (const node of nodes) walk(node, false, false);
   const text = tidy(parts.join(''));
   const words = countWords(text);
   const linkWords = words === 0 ? 0 : Math.round((counts.linkChars / Math.max(1, text.length)) * words);
-  return { text, words, linkWords: Math.min(words, linkWords), links: counts.links, images: counts.images, textNodes };
+  return { text, words, linkWords: Math.min(words, linkWords), links: counts.links, images: counts.images, linkList, buttons, textNodes };
+}
+
+/** How many children of a label's container are looked at for an empty one. */
+const MAX_EMPTY_CHECKS = 8;
+/** Tags that hold no text by nature and say nothing of a slot: line breaks and rules. */
+const NEUTRAL_EMPTY_TAGS = new Set(['br', 'hr', 'wbr']);
+
+/**
+ * True when `container` has a child element other than `own` with no visible text: an ad slot's
+ * frame, an image, an embed beside a label. Looks at the first MAX_EMPTY_CHECKS children.
+ */
+function holdsEmptyElement(container: Element | null, own: Element | null): boolean {
+  if (container === null) return false;
+  let checked = 0;
+  for (let child = container.firstChild; child !== null && checked < MAX_EMPTY_CHECKS; child = child.nextSibling) {
+    if (child.nodeType !== ELEMENT_NODE || child === own) continue;
+    checked++;
+    const tag = tagOf(child as Element);
+    if (NEUTRAL_EMPTY_TAGS.has(tag)) continue;
+    if (!hasText(child)) return true;
+  }
+  return false;
+}
+
+/** Element siblings looked at after a label (or after its wrapper) for an empty frame. */
+const MAX_SIBLING_CHECKS = 2;
+
+/**
+ * True when one of the next element siblings of a label's element, or of its wrapper when the
+ * label is the wrapper's only element, is an element with no text: the slot a label names.
+ */
+function nextToEmptyElement(element: Element): boolean {
+  let current: Element | null = element;
+  for (let level = 0; level < 2 && current !== null; level++) {
+    let checked = 0;
+    for (let sibling = current.nextElementSibling; sibling !== null && checked < MAX_SIBLING_CHECKS; sibling = sibling.nextElementSibling) {
+      checked++;
+      if (NEUTRAL_EMPTY_TAGS.has(tagOf(sibling))) continue;
+      if (!hasText(sibling)) return true;
+      break;
+    }
+    const parent: Element | null = current.parentElement;
+    if (parent === null || parent.firstElementChild !== current || parent.lastElementChild !== current) break;
+    current = parent;
+  }
+  return false;
+}
+
+/** True when some text node under the node holds more than whitespace (stops at the first). */
+function hasText(node: Node): boolean {
+  for (let child = node.firstChild; child !== null; child = child.nextSibling) {
+    if (child.nodeType === TEXT_NODE) {
+      if ((child as Text).data.trim()) return true;
+    } else if (child.nodeType === ELEMENT_NODE && hasText(child)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Whitespace that collapsing (`\s+` to one space) would change: a run of two, or any but a space. */

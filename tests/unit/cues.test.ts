@@ -5,6 +5,15 @@ import { countWords } from '../../src/segment/word-count.js';
 const meta = (text: string) => metaLineCues(text, countWords(text));
 
 describe('metaLineCues', () => {
+  it('reads stamps in more languages and shapes: CJK dates, day-month-year, a long line cut by separators', () => {
+    expect(meta('文・写真：小野寺 みずき公開日：2026/11/20更新日：2026/12/03')).toContain('dateline');
+    expect(meta('Tomáš Bednář · 30. listopadu 2026 · čtení na 7 minut')).toContain('dateline');
+    expect(meta('Irene Soldevilla6 dic. 2026 · 08:00Lectura: 6 min')).toContain('dateline');
+    expect(meta('Julien Etcheverry, à Mérignac-Océan · Publié le 6 déc. 2026 à 19h02, modifié à 20h15')).toContain('dateline');
+    expect(meta('Autonomie, photo de nuit, durée des mises à jour : nous avons vécu trois semaines avec huit téléphones')).not.toContain('credit');
+    expect(meta('Photo de Jean Dupont')).toContain('credit');
+  });
+
   it('reads bylines and datelines in several languages, clock times after "at" included', () => {
     expect(meta('By Jane Doe')).toEqual(['byline']);
     expect(meta('Posted: Fri 6:45 PM, Feb 16, 2018 |')).toContain('dateline');

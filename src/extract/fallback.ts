@@ -1,3 +1,4 @@
+import { containerOf } from '../classify/context.js';
 import { READABILITY_KEPT } from '../features/constants.js';
 import type { Block } from '../segment/block.js';
 import type { Label } from '../types.js';
@@ -50,7 +51,9 @@ export function fallbackRegion(blocks: readonly Block[], verdicts: readonly Fall
     if (!eligible[i]) return;
     const relative = best > 0 ? verdicts[i].editorial / best : 1;
     const score = block.wordCount * (relative - RELATIVE_FLOOR);
-    const parts = containerParts(block.path);
+    const container = containerOf(block.path, 1);
+    if (container === '') return;
+    const parts = container.split(' > ');
     for (let depth = 1; depth <= parts.length; depth++) {
       const key = parts.slice(0, depth).join(' > ');
       const entry = totals.get(key);
@@ -78,14 +81,6 @@ function indexesWhere(eligible: readonly boolean[], test: (i: number) => boolean
     if (ok && test(i)) indexes.push(i);
   });
   return indexes;
-}
-
-/** The path steps of the elements that contain a block (a loose-text run's own element included). */
-function containerParts(path: string): string[] {
-  const run = path.indexOf('::run(');
-  if (run >= 0) return path.slice(0, run).split(' > ');
-  const parts = path.split(' > ');
-  return parts.length > 1 ? parts.slice(0, -1) : parts;
 }
 
 function isInside(path: string, container: string): boolean {
